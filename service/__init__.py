@@ -1,0 +1,64 @@
+"""SatHach: the digital-skills assessment and certification service."""
+
+from flask import Flask, g
+
+from . import config as config_module
+from .extensions import api, db, limiter, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides what the environment gives (tests pass their own)."""
+    app = Flask(__name__, instance_path=None)
+    app.config.update(config_module.from_environment())
+    app.config.update(
+        API_TITLE="SatHach API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_REDOC_PATH="docs",
+        OPENAPI_REDOC_URL="/static/redoc.standalone.js",
+        JSON_AS_ASCII=False,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False
+    _configure_rate_limits(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    api.init_app(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    limiter.init_app(app)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    @app.before_request
+    def forget_previous_user():
+        # The user is cached per request; tests reuse one app context across requests.
+        g.pop("user", None)
+
+    from .resources import register_blueprints
+
+    register_blueprints(api)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_rate_limits(app: Flask) -> None:
+    """Rate-limit counters live in Redis when configured, so every worker shares them."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("VERIFY_RATE_LIMIT", "120/minute")
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,187 @@
+"""The interchange item and the result of parsing a file.
+
+An item is a plain dict (see ``make_item``); every parser returns items, every serializer
+takes them. ``check_item`` holds the structural rules that every format shares, so an
+entry that comes out of any parser is always consistent with its type.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ITEM_TYPES = ("single_choice", "multiple_response", "true_false", "ordering")
+
+# Options are addressed by letters A–Z in spreadsheets, so no format holds more.
+MAX_OPTIONS = 26
+
+FILE_LOCATION = "tệp"
+
+# Question types of Moodle (and GIFT) that SatHach does not hold, named for the person
+# reading the import report.
+UNSUPPORTED_TYPE_NAMES = {
+    "essay": "tự luận (essay)",
+    "match": "ghép đôi (matching)",
+    "numerical": "trả lời bằng số (numerical)",
+    "shortanswer": "trả lời ngắn (short answer)",
+    "multianswer": "điền khuyết nhiều chỗ (cloze, embedded answers)",
+    "description": "đoạn mô tả, không có phần trả lời (description)",
+    "calculated": "tính toán (calculated)",
+    "calculatedsimple": "tính toán đơn giản (calculated simple)",
+    "calculatedmulti": "tính toán nhiều lựa chọn (calculated multichoice)",
+    "randomsamatch": "ghép đôi ngẫu nhiên (random short-answer matching)",
+    "ddwtos": "kéo thả vào văn bản (drag and drop into text)",
+    "gapselect": "chọn từ điền vào chỗ trống (select missing words)",
+    "ddimageortext": "kéo thả vào ảnh (drag and drop onto image)",
+    "ddmarker": "kéo thả điểm đánh dấu (drag and drop markers)",
+}
+
+
+@dataclass
+class Entry:
+    location: str
+    item: dict
+
+
+@dataclass
+class Issue:
+    location: str
+    field: str | None
+    message: str
+    kind: Literal["error", "skipped"] = "error"
+
+
+@dataclass
+class ParseResult:
+    entries: list[Entry] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    def add_item(self, location: str, item: dict, problems: list[tuple[str, str]]) -> None:
+        """Keep the item, or report why not: the parser's problems plus check_item's."""
+        reported = {field_name for field_name, _ in problems}
+        problems = problems + [p for p in check_item(item) if p[0] not in reported]
+        if problems:
+            self.issues += [Issue(location, name, message, "error") for name, message in problems]
+        else:
+            self.entries.append(Entry(location, item))
+
+    def skip(self, location: str, qtype: str) -> None:
+        name = UNSUPPORTED_TYPE_NAMES.get(qtype, f"«{qtype}»")
+        message = f"Bỏ qua: SatHach chưa hỗ trợ loại câu hỏi {name}."
+        self.issues.append(Issue(location, "type", message, "skipped"))
+
+    def error(self, location: str, field_name: str | None, message: str) -> None:
+        self.issues.append(Issue(location, field_name, message, "error"))
+
+
+def file_error(message: str) -> ParseResult:
+    """The result for a file that cannot be read at all: one issue, no entries."""
+    return ParseResult(issues=[Issue(FILE_LOCATION, None, message, "error")])
+
+
+def make_item(
+    type: str,
+    stem: str,
+    options: list[str],
+    key,
+    *,
+    code: str | None = None,
+    explanation: str = "",
+    competence: str | None = None,
+    level: str | None = None,
+    audiences: list[str] | None = None,
+    source: str | None = None,
+) -> dict:
+    return {
+        "code": code,
+        "type": type,
+        "stem": stem,
+        "options": options,
+        "key": key,
+        "explanation": explanation,
+        "competence": competence,
+        "level": level,
+        "audiences": audiences or [],
+        "source": source,
+    }
+
+
+def check_item(item: dict) -> list[tuple[str, str]]:
+    """Structural problems of an item as (field, Vietnamese message); [] if it is sound."""
+    item_type = item.get("type")
+    if item_type not in ITEM_TYPES:
+        return [("type", f"Loại câu hỏi «{item_type}» không hợp lệ.")]
+    problems = _check_metadata(item)
+    if not isinstance(item.get("stem"), str) or not item["stem"].strip():
+        problems.append(("stem", "Thiếu nội dung câu hỏi."))
+    problems += _check_options(item_type, item.get("options"))
+    if not any(name == "options" for name, _ in problems):
+        problems += _check_key(item_type, item.get("key"), len(item["options"]))
+    return problems
+
+
+def _check_metadata(item: dict) -> list[tuple[str, str]]:
+    problems = []
+    for name in ("code", "competence", "level", "source"):
+        value = item.get(name)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append((name, "Giá trị phải là chuỗi ký tự khác rỗng hoặc để trống."))
+    if not isinstance(item.get("explanation"), str):
+        problems.append(("explanation", "Giải thích phải là chuỗi ký tự."))
+    audiences = item.get("audiences")
+    if not isinstance(audiences, list) or not all(isinstance(a, str) and a.strip() for a in audiences):
+        problems.append(("audiences", "Đối tượng phải là danh sách mã."))
+    return problems
+
+
+def _check_options(item_type: str, options) -> list[tuple[str, str]]:
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        return [("options", "Danh sách phương án không hợp lệ.")]
+    if item_type == "true_false":
+        if options:
+            return [("options", "Câu Đúng/Sai không có phương án.")]
+        return []
+    if len(options) < 2:
+        return [("options", "Cần ít nhất 2 phương án.")]
+    if len(options) > MAX_OPTIONS:
+        return [("options", f"Tối đa {MAX_OPTIONS} phương án.")]
+    for number, option in enumerate(options, start=1):
+        if not option.strip():
+            return [("options", f"Phương án thứ {number} không có nội dung.")]
+    if len(set(options)) != len(options):
+        return [("options", "Có hai phương án trùng nội dung.")]
+    return []
+
+
+def _check_key(item_type: str, key, option_count: int) -> list[tuple[str, str]]:
+    if item_type == "single_choice":
+        if not _is_index(key, option_count):
+            return [("key", "Câu một lựa chọn cần đúng một đáp án là một trong các phương án.")]
+    elif item_type == "multiple_response":
+        if not isinstance(key, list) or not all(_is_index(k, option_count) for k in key):
+            return [("key", "Đáp án phải là danh sách các phương án đúng.")]
+        if key != sorted(set(key)):
+            return [("key", "Đáp án phải là danh sách phương án tăng dần, không lặp.")]
+        if len(key) < 2:
+            return [("key", "Câu nhiều lựa chọn cần ít nhất 2 đáp án đúng.")]
+    elif item_type == "true_false":
+        if not isinstance(key, bool):
+            return [("key", "Câu Đúng/Sai cần đáp án Đúng hoặc Sai.")]
+    elif key is not None:
+        return [("key", "Câu sắp xếp không có đáp án riêng: các phương án đã theo đúng thứ tự.")]
+    return []
+
+
+def _is_index(value, option_count: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < option_count
+
+
+def require_exportable(items: list[dict]) -> None:
+    """Refuse to write a file that would not read back.
+
+    :raise ValueError: naming the first unsound item by its code (or its position).
+    """
+    for number, item in enumerate(items, start=1):
+        problems = check_item(item) if isinstance(item, dict) else [(None, "không phải một câu hỏi.")]
+        if problems:
+            name = item.get("code") if isinstance(item, dict) else None
+            label = f"«{name}»" if name else f"thứ {number}"
+            raise ValueError(f"Không xuất được câu hỏi {label}: {problems[0][1]}")

@@ -1,0 +1,78 @@
+"""Text clean-up shared by every format: NFC, line breaks, and HTML to plain text."""
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+# C0 control characters other than tab and line breaks: XML 1.0 and XLSX cannot hold them,
+# and they never belong in an exam question.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_BLOCK_TAGS = frozenset("p div li ul ol tr table blockquote pre h1 h2 h3 h4 h5 h6".split())
+_HIDDEN_TAGS = frozenset({"script", "style"})
+
+
+def clean_text(value: str) -> str:
+    """NFC, "\\n" line breaks, no control characters, no surrounding whitespace."""
+    text = unicodedata.normalize("NFC", value)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_CHARS.sub("", text)
+    return text.strip()
+
+
+def optional_text(value: str | None) -> str | None:
+    """Like clean_text, but an empty result is None (for codes and metadata)."""
+    if value is None:
+        return None
+    return clean_text(value) or None
+
+
+def normalise_label(value: str) -> str:
+    """A key for tolerant matching of headers and labels: NFC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self, keep_newlines: bool):
+        super().__init__(convert_charrefs=True)
+        self.keep_newlines = keep_newlines
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "br" or tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in _HIDDEN_TAGS:
+            self.hidden += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if tag == "br" or tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in _HIDDEN_TAGS and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if self.hidden:
+            return
+        if not self.keep_newlines:
+            # In HTML a line break in the source is just a space.
+            data = re.sub(r"\s+", " ", data)
+        self.parts.append(data)
+
+
+def html_to_text(html: str, keep_newlines: bool = False) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, one line per block.
+
+    keep_newlines=True is for Moodle's "moodle_auto_format", where a line break in the
+    source is a line break on screen.
+    """
+    parser = _TextExtractor(keep_newlines)
+    parser.feed(html)
+    parser.close()
+    lines = "".join(parser.parts).split("\n")
+    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in lines]
+    return clean_text("\n".join(line for line in lines if line))

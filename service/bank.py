@@ -1,0 +1,262 @@
+"""Operations on the criteria and the question bank. They flush, never commit: the caller commits once."""
+
+import hashlib
+import json
+import secrets
+
+from sqlalchemy import func, select
+
+from question_bank.item_types import ITEM_TYPES, InvalidDefinition, get_item_type
+
+from . import audit
+from .errors import ApiError
+from .extensions import db
+from .models import (
+    Area,
+    Audience,
+    Blueprint,
+    Competence,
+    FrameworkVersion,
+    Item,
+    ItemVersion,
+    Level,
+    User,
+)
+
+CONTENT_FIELDS = ("type", "stem", "options", "key", "explanation", "competence", "level", "audiences", "source")
+
+
+# -- criteria --------------------------------------------------------------------------------------
+
+
+def load_framework(data: dict) -> tuple[FrameworkVersion, bool]:
+    """Upsert audiences, levels, areas and competences; record the framework version once."""
+    for position, a in enumerate(data["audiences"]):
+        _upsert(Audience, a["code"], name=a["name"], source=a.get("source"), position=position)
+    for lv in data["levels"]:
+        _upsert(Level, lv["code"], name=lv["name"], rank=lv["rank"])
+    competence_position = 0
+    for position, area in enumerate(data["areas"]):
+        _upsert(Area, area["code"], name=area["name"], position=position)
+        for c in area["competences"]:
+            competence_position += 1
+            _upsert(Competence, c["code"], area_code=area["code"], name=c["name"], position=competence_position,
+                    plan_refs=c.get("plan", []), digcomp=c.get("digcomp", []), iu=c.get("iu", []))
+    version = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.version == data["version"]))
+    if version is not None:
+        return version, False
+    version = FrameworkVersion(version=data["version"], name=data["name"], content_sha256=data["sha256"])
+    db.session.add(version)
+    db.session.flush()
+    return version, True
+
+
+def _upsert(model, key, **values):
+    row = db.session.get(model, key)
+    if row is None:
+        db.session.add(model(code=key, **values))
+        return
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def load_blueprints(blueprints: list[dict], framework_version: str) -> int:
+    """Add blueprint versions not yet stored; the newest version of each code becomes current.
+
+    :raise ValueError: a stored version's content differs from the file (the file must bump `version`).
+    """
+    added = 0
+    for bp in blueprints:
+        spec = {k: bp[k] for k in bp if k not in ("code", "version", "name", "audience", "duration_minutes")}
+        existing = db.session.scalar(
+            select(Blueprint).where(Blueprint.code == bp["code"], Blueprint.version == bp["version"])
+        )
+        if existing is not None:
+            if existing.spec != spec or existing.duration_minutes != bp["duration_minutes"]:
+                raise ValueError(f"Cấu trúc đề {bp['code']} v{bp['version']} đã thay đổi: hãy tăng version.")
+            continue
+        for older in db.session.scalars(select(Blueprint).where(Blueprint.code == bp["code"])):
+            older.current = False
+        db.session.add(Blueprint(
+            code=bp["code"], version=bp["version"], name=bp["name"], audience_code=bp["audience"],
+            duration_minutes=bp["duration_minutes"], framework_version=framework_version, spec=spec,
+            current=True,
+        ))
+        added += 1
+    db.session.flush()
+    return added
+
+
+# -- items -----------------------------------------------------------------------------------------
+
+
+def content_hash(data: dict) -> str:
+    canonical = {name: data.get(name) for name in CONTENT_FIELDS}
+    canonical["audiences"] = sorted(canonical["audiences"] or [])
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def validate_item_data(data: dict) -> list[tuple[str, str]]:
+    """Problems with an interchange item as (field, Vietnamese message); empty when it can be stored."""
+    problems = []
+    if data.get("type") not in ITEM_TYPES:
+        return [("type", f"Loại câu hỏi không hợp lệ: {data.get('type')!r}")]
+    if not isinstance(data.get("stem"), str) or not data["stem"].strip():
+        problems.append(("stem", "Thiếu nội dung câu hỏi."))
+    if not data.get("competence") or db.session.get(Competence, data["competence"]) is None:
+        problems.append(("competence", f"Mã năng lực không tồn tại: {data.get('competence')!r}"))
+    if not data.get("level") or db.session.get(Level, data["level"]) is None:
+        problems.append(("level", f"Mức độ không tồn tại: {data.get('level')!r}"))
+    audiences = data.get("audiences") or []
+    if not audiences:
+        problems.append(("audiences", "Cần ít nhất một đối tượng."))
+    for code in audiences:
+        if db.session.get(Audience, code) is None:
+            problems.append(("audiences", f"Đối tượng không tồn tại: {code!r}"))
+    problems.extend(get_item_type(data["type"]).validate_definition(data.get("options") or [], data.get("key")))
+    return problems
+
+
+def _new_version(item: Item, data: dict, *, author: User | None, status: str,
+                 previous: ItemVersion | None) -> ItemVersion:
+    """A new version of `item` from interchange data; options keep their ids where the text is unchanged."""
+    kind = get_item_type(data["type"])
+    reuse = {o["text"]: o["id"] for o in (previous.options if previous else [])}
+    ids = iter([reuse.get(text) or secrets.token_hex(4) for text in data["options"]])
+    try:
+        options, key = kind.to_stored(list(data["options"]), data["key"], lambda: next(ids))
+    except InvalidDefinition as exc:
+        raise ApiError(422, "invalid_item", "Câu hỏi không hợp lệ.", _field_errors(exc.problems)) from exc
+    version = ItemVersion(
+        item=item,
+        number=(previous.number + 1) if previous else 1,
+        status=status,
+        type=data["type"],
+        stem=data["stem"],
+        options=options,
+        key=key,
+        explanation=data.get("explanation") or "",
+        source=data.get("source"),
+        competence_code=data["competence"],
+        level_code=data["level"],
+        content_sha256=content_hash(data),
+        author_id=author.id if author else None,
+        audiences=[db.session.get(Audience, code) for code in sorted(set(data["audiences"]))],
+    )
+    db.session.add(version)
+    return version
+
+
+def _field_errors(problems) -> dict:
+    errors: dict[str, list[str]] = {}
+    for field, message in problems:
+        errors.setdefault(field, []).append(message)
+    return errors
+
+
+def check_item_data(data: dict) -> None:
+    """:raise ApiError 422: with per-field errors."""
+    problems = validate_item_data(data)
+    if problems:
+        raise ApiError(422, "invalid_item", "Câu hỏi không hợp lệ.", _field_errors(problems))
+
+
+def next_item_code() -> str:
+    """A code for an item created without one."""
+    count = db.session.scalar(select(func.count()).select_from(Item)) or 0
+    while True:
+        count += 1
+        code = f"Q-{count:06d}"
+        if db.session.scalar(select(Item.id).where(Item.code == code)) is None:
+            return code
+
+
+def create_item(data: dict, author: User | None, *, status: str = "draft") -> Item:
+    check_item_data(data)
+    code = data.get("code") or next_item_code()
+    if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
+        raise ApiError(409, "duplicate_code", f"Mã câu hỏi đã tồn tại: {code}")
+    item = Item(code=code, created_by_id=author.id if author else None)
+    db.session.add(item)
+    version = _new_version(item, data, author=author, status=status, previous=None)
+    db.session.flush()
+    audit.record(author, "item.create", "item", item.id, code=code, version=version.number, status=status)
+    return item
+
+
+def edit_item(item: Item, data: dict, author: User) -> ItemVersion:
+    """Editing always makes a new draft version; the active version stays in use until the new one is approved."""
+    check_item_data(data)
+    previous = item.latest
+    if previous.status in ("draft", "in_review") and not previous.used:
+        # An unreviewed draft is replaced by the new draft rather than piling up versions.
+        previous.status = "retired"
+    version = _new_version(item, data, author=author, status="draft", previous=previous)
+    db.session.flush()
+    audit.record(author, "item.edit", "item", item.id, version=version.number)
+    return version
+
+
+def upsert_loaded_item(data: dict, *, status: str = "active") -> str:
+    """For `bank load` and imports: create, add a new version when the content changed, or skip.
+
+    :return: "created", "updated" or "skipped".
+    """
+    item = db.session.scalar(select(Item).where(Item.code == data["code"])) if data.get("code") else None
+    if item is None:
+        create_item(data, None, status=status)
+        return "created"
+    current = item.latest
+    if current.content_sha256 == content_hash(data):
+        return "skipped"
+    check_item_data(data)
+    version = _new_version(item, data, author=None, status=status, previous=current)
+    if status == "active":
+        for older in item.versions:
+            if older is not version and older.status == "active":
+                older.status = "retired"
+    db.session.flush()
+    audit.record(None, "item.load", "item", item.id, version=version.number, status=status)
+    return "updated"
+
+
+TRANSITIONS = {
+    # action: (from statuses, to status, roles allowed besides admin)
+    "submit": (("draft",), "in_review", ("author",)),
+    "approve": (("in_review",), "active", ("reviewer",)),
+    "reject": (("in_review",), "draft", ("reviewer",)),
+    "retire": (("active",), "retired", ("reviewer",)),
+}
+
+
+def transition(version: ItemVersion, action: str, actor: User, comment: str | None = None) -> ItemVersion:
+    """Move a version through draft → in_review → active → retired; rejection returns it to draft.
+
+    :raise ApiError 403: the actor may not do this (nobody approves their own item).
+    :raise ApiError 409: the version is not in a state that allows it.
+    """
+    sources, target, roles = TRANSITIONS[action]
+    if actor.role not in roles and actor.role != "admin":
+        raise ApiError(403, "forbidden", "Vai trò của bạn không được thực hiện thao tác này.")
+    if version.status not in sources:
+        raise ApiError(409, "invalid_transition",
+                       f"Không thể {action} câu hỏi đang ở trạng thái {version.status}.")
+    if action in ("approve", "reject") and version.author_id == actor.id:
+        raise ApiError(403, "self_review", "Không được tự duyệt câu hỏi của chính mình.")
+    if action == "reject" and not (comment or "").strip():
+        raise ApiError(422, "comment_required", "Cần ghi lý do khi trả lại câu hỏi.",
+                       {"comment": ["Bắt buộc khi trả lại."]})
+    if action == "submit" and version.author_id not in (None, actor.id) and actor.role != "admin":
+        raise ApiError(403, "forbidden", "Chỉ tác giả mới gửi duyệt câu hỏi của mình.")
+    if action == "approve":
+        for other in version.item.versions:
+            if other is not version and other.status == "active":
+                other.status = "retired"
+    if action in ("approve", "reject"):
+        version.reviewer_id = actor.id
+        version.review_comment = comment
+    version.status = target
+    db.session.flush()
+    audit.record(actor, f"item.{action}", "item", version.item_id, version=version.number, comment=comment)
+    return version

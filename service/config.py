@@ -1,0 +1,48 @@
+"""Configuration from environment variables, with safe defaults for development."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("SATHACH_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The service refuses to start with this configuration."""
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    production = environ.get("SATHACH_ENV", "development") == "production"
+    secret = environ.get("SECRET_KEY")
+    if production and not secret:
+        raise ConfigError("SECRET_KEY must be set when SATHACH_ENV=production")
+    instance = Path(environ.get("SATHACH_INSTANCE", INSTANCE_DIR))
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": secret or "dev-only-not-secret",
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            environ.get("DATABASE_URL") or f"sqlite:///{instance / 'sathach.db'}"
+        ),
+        "PUBLIC_BASE_URL": environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "REDIS_URL": environ.get("REDIS_URL") or None,
+        "KEYS_DIR": environ.get("KEYS_DIR", str(instance / "keys")),
+        "SIGNING_PKCS12": environ.get("SIGNING_PKCS12") or None,
+        "SIGNING_PKCS12_PASSPHRASE": environ.get("SIGNING_PKCS12_PASSPHRASE") or None,
+        "ISSUER_NAME": environ.get("ISSUER_NAME", "Sở Thông tin và Truyền thông tỉnh Bến Tre"),
+        "ISSUER_PLACE": environ.get("ISSUER_PLACE", "Bến Tre"),
+        "SERIAL_PREFIX": environ.get("SERIAL_PREFIX", "BTR"),
+        "TOKEN_TTL_SECONDS": int(environ.get("TOKEN_TTL_SECONDS", 8 * 3600)),
+        "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
+        "INSTANCE_DIR": str(instance),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,90 @@
+"""One JSON error shape for everything under /api/:
+``{"code": "<machine code>", "status": <http status>, "message": "<Vietnamese text>", "errors": {field: [..]}}``."""
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("bad_request", "Yêu cầu không hợp lệ."),
+    401: ("unauthorized", "Cần đăng nhập."),
+    403: ("forbidden", "Bạn không có quyền thực hiện thao tác này."),
+    404: ("not_found", "Không tìm thấy."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ."),
+    409: ("conflict", "Xung đột trạng thái."),
+    413: ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
+    415: ("unsupported_media_type", "Kiểu dữ liệu không được hỗ trợ."),
+    422: ("validation_error", "Dữ liệu không hợp lệ."),
+    429: ("too_many_requests", "Quá nhiều yêu cầu, vui lòng thử lại sau."),
+    500: ("internal_error", "Lỗi hệ thống."),
+}
+
+
+class ApiError(Exception):
+    """A domain or request error with its HTTP status and machine-readable code."""
+
+    def __init__(self, status: int, code: str, message: str, errors: dict | None = None, headers=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors, self.headers = status, code, message, errors, headers
+
+
+def not_found(what: str = "Không tìm thấy.") -> ApiError:
+    return ApiError(404, "not_found", what)
+
+
+def error_body(status: int, code: str | None = None, message: str | None = None, errors=None) -> dict:
+    default_code, default_message = MESSAGES.get(status, ("error", "Lỗi."))
+    body = {"code": code or default_code, "status": status, "message": message or default_message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _validation_errors(exc: HTTPException):
+    """webargs puts marshmallow's messages under exc.data["messages"][location]; flatten the location."""
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if not isinstance(messages, dict):
+        return None
+    flat = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, dict):
+            flat.update(location_errors)
+    return flat or messages
+
+
+def register_error_handlers(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError):
+        response = jsonify(error_body(exc.status, exc.code, exc.message, exc.errors))
+        response.status_code = exc.status
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException):
+        if not wants_json():
+            return exc
+        status = exc.code or 500
+        errors = _validation_errors(exc) if status in (400, 422) else None
+        message = None
+        if status == 429:
+            message = MESSAGES[429][1]
+        response = jsonify(error_body(status, message=message, errors=errors))
+        response.status_code = status
+        if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        for name, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        if not wants_json():
+            return "Lỗi hệ thống.", 500
+        response = jsonify(error_body(500))
+        response.status_code = 500
+        return response

@@ -1,0 +1,379 @@
+"""Exam sessions and attempts: enrolment, drawing a form, timing, saving, closing and scoring.
+
+The rules themselves (assembly, item types, scoring) live in question_bank; this module binds them to the
+database. Operations flush; the route commits once."""
+
+import random
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from question_bank.assembly import BankShortage, PoolItem, check_coverage, draw_form
+from question_bank.item_types import AnswerShapeError, get_item_type
+from question_bank.scoring import ScoredResponse, ScoringRule, missed_competences, score
+
+from . import audit
+from .errors import ApiError
+from .extensions import db
+from .models import (
+    Attempt,
+    AttemptItem,
+    Blueprint,
+    Competence,
+    Enrolment,
+    ExamSession,
+    Item,
+    ItemVersion,
+    Unit,
+    User,
+)
+from .models.bank import item_version_audiences
+
+GRACE = timedelta(seconds=10)  # absorbs network delay on the last save and on submit
+
+
+# -- sessions --------------------------------------------------------------------------------------
+
+
+def pool_sizes(blueprint: Blueprint) -> dict[tuple[str, str], int]:
+    rows = db.session.execute(
+        select(Competence.area_code, ItemVersion.level_code, func.count())
+        .join(Competence, Competence.code == ItemVersion.competence_code)
+        .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
+        .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
+        .group_by(Competence.area_code, ItemVersion.level_code)
+    )
+    return {(area, level): n for area, level, n in rows}
+
+
+def cells_of(blueprint: Blueprint) -> list[tuple[str, str, int]]:
+    return [(c["area"], c["level"], c["count"]) for c in blueprint.spec["cells"]]
+
+
+def create_session(data: dict, actor: User) -> ExamSession:
+    """:raise ApiError 422: unknown blueprint or candidates, a bad window, or a bank that cannot fill it."""
+    blueprint = db.session.scalar(
+        select(Blueprint).where(Blueprint.code == data["blueprint"], Blueprint.current)
+    )
+    if blueprint is None:
+        raise ApiError(422, "validation_error", "Cấu trúc đề không tồn tại.",
+                       {"blueprint": [f"Không có cấu trúc đề {data['blueprint']}"]})
+    if data["closes_at"] <= data["opens_at"]:
+        raise ApiError(422, "validation_error", "Thời gian đóng phải sau thời gian mở.",
+                       {"closes_at": ["Phải sau opens_at."]})
+    short = check_coverage(cells_of(blueprint), pool_sizes(blueprint))
+    if short:
+        raise ApiError(422, "bank_shortage", str(BankShortage(short)),
+                       {"blueprint": [f"{s.area}/{s.level}: cần {s.needed}, có {s.available}" for s in short]})
+    candidates = _resolve_candidates(data.get("candidates", []), data.get("units", []), blueprint)
+    session = ExamSession(
+        title=data["title"], blueprint=blueprint, opens_at=data["opens_at"], closes_at=data["closes_at"],
+        max_attempts=data["max_attempts"], retake_gap_minutes=data["retake_gap_minutes"],
+        review_mode=data["review_mode"], created_by_id=actor.id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    for user in candidates:
+        db.session.add(Enrolment(session_id=session.id, user_id=user.id))
+    db.session.flush()
+    audit.record(actor, "session.create", "exam_session", session.id, blueprint=blueprint.code,
+                 candidates=len(candidates))
+    return session
+
+
+def _resolve_candidates(usernames: list[str], unit_codes: list[str], blueprint: Blueprint) -> list[User]:
+    """Named candidates plus every active candidate of the named units (and their sub-units) whose
+    audience is the blueprint's."""
+    errors: dict[str, list[str]] = {}
+    found = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(usernames)))}
+    for name in usernames:
+        user = found.get(name)
+        if user is None or user.role != "candidate":
+            errors.setdefault("candidates", []).append(f"Không có thí sinh {name}")
+        elif user.audience_code != blueprint.audience_code:
+            errors.setdefault("candidates", []).append(
+                f"{name} thuộc đối tượng {user.audience_code}, đề dành cho {blueprint.audience_code}")
+    unit_ids = []
+    for code in unit_codes:
+        unit = db.session.scalar(select(Unit).where(Unit.code == code))
+        if unit is None:
+            errors.setdefault("units", []).append(f"Không có đơn vị {code}")
+        else:
+            unit_ids.extend(_subtree(unit.id))
+    if errors:
+        raise ApiError(422, "validation_error", "Danh sách thí sinh không hợp lệ.", errors)
+    chosen = {u.id: u for u in found.values()}
+    if unit_ids:
+        for user in db.session.scalars(select(User).where(
+                User.unit_id.in_(unit_ids), User.role == "candidate", User.active,
+                User.audience_code == blueprint.audience_code)):
+            chosen[user.id] = user
+    return list(chosen.values())
+
+
+def _subtree(unit_id: int) -> list[int]:
+    ids, frontier = [unit_id], [unit_id]
+    while frontier:
+        frontier = list(db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return ids
+
+
+def enrol(session: ExamSession, usernames: list[str], unit_codes: list[str], actor: User) -> int:
+    users = _resolve_candidates(usernames, unit_codes, session.blueprint)
+    enrolled = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.session_id == session.id)))
+    added = [u for u in users if u.id not in enrolled]
+    for user in added:
+        db.session.add(Enrolment(session_id=session.id, user_id=user.id))
+    db.session.flush()
+    audit.record(actor, "session.enrol", "exam_session", session.id, added=[u.username for u in added])
+    return len(added)
+
+
+def sessions_open_for(user: User, now: datetime) -> list[ExamSession]:
+    return list(db.session.scalars(
+        select(ExamSession)
+        .join(Enrolment, Enrolment.session_id == ExamSession.id)
+        .where(Enrolment.user_id == user.id, ExamSession.opens_at <= now, ExamSession.closes_at > now)
+        .order_by(ExamSession.closes_at)
+    ))
+
+
+# -- attempts --------------------------------------------------------------------------------------
+
+
+def live_attempt(session: ExamSession, user: User) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.live_slot == _slot(session, user)))
+
+
+def _slot(session: ExamSession, user: User) -> str:
+    return f"{session.id}:{user.id}"
+
+
+def start_or_resume(session: ExamSession, user: User, now: datetime) -> tuple[Attempt, bool]:
+    """The candidate's live attempt, or a new one with its own form. Returns (attempt, created).
+
+    :raise ApiError 403: not enrolled. :raise ApiError 409: outside the window, no attempts left,
+        or the retake gap has not passed.
+    """
+    attempt = live_attempt(session, user)
+    if attempt is not None:
+        if not close_if_expired(attempt, now):
+            return attempt, False
+    if db.session.scalar(select(Enrolment.id).where(
+            Enrolment.session_id == session.id, Enrolment.user_id == user.id)) is None:
+        raise ApiError(403, "not_enrolled", "Bạn không có tên trong kỳ sát hạch này.")
+    if not session.opens_at <= now < session.closes_at:
+        raise ApiError(409, "session_closed", "Kỳ sát hạch chưa mở hoặc đã đóng.")
+    previous = list(db.session.scalars(select(Attempt).where(
+        Attempt.session_id == session.id, Attempt.user_id == user.id).order_by(Attempt.number)))
+    if len(previous) >= session.max_attempts:
+        raise ApiError(409, "no_attempts_left", "Bạn đã hết số lần thi cho phép.")
+    if previous and previous[-1].closed_at and session.retake_gap_minutes:
+        ready = previous[-1].closed_at + timedelta(minutes=session.retake_gap_minutes)
+        if now < ready:
+            raise ApiError(409, "retake_too_soon",
+                           f"Chưa đến thời gian được thi lại (từ {ready.isoformat()}Z).")
+    attempt = _new_attempt(session, user, len(previous) + 1, now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # Another request started the same attempt a moment ago: resume that one.
+        existing = live_attempt(session, user)
+        if existing is None:
+            raise
+        return existing, False
+    _record_draw(attempt)
+    return attempt, True
+
+
+def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -> Attempt:
+    blueprint = session.blueprint
+    seed = secrets.randbits(63)
+    pools: dict[tuple[str, str], list[PoolItem]] = {}
+    rows = db.session.execute(
+        select(ItemVersion.item_id, ItemVersion.id, Competence.area_code, ItemVersion.level_code)
+        .join(Competence, Competence.code == ItemVersion.competence_code)
+        .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
+        .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
+        .order_by(ItemVersion.id)
+    )
+    for item_id, version_id, area, level in rows:
+        pools.setdefault((area, level), []).append(PoolItem(item_id, version_id))
+    seen = set(db.session.scalars(
+        select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id).where(Attempt.user_id == user.id)))
+    all_ids = [p.item_id for pool in pools.values() for p in pool]
+    exposure = dict(db.session.execute(select(Item.id, Item.exposure).where(Item.id.in_(all_ids))).all())
+    try:
+        form = draw_form(cells_of(blueprint), pools, seed=seed, candidate_seen=seen, exposure=exposure)
+    except BankShortage as exc:
+        raise ApiError(409, "bank_shortage", str(exc)) from exc
+    versions = {v.id: v for v in db.session.scalars(
+        select(ItemVersion).where(ItemVersion.id.in_([d.version_id for d in form])))}
+    rng = random.Random(seed)
+    attempt = Attempt(
+        session_id=session.id, user_id=user.id, number=number, status="in_progress",
+        live_slot=_slot(session, user), seed=seed, blueprint_id=blueprint.id,
+        framework_version=blueprint.framework_version, started_at=now,
+        deadline=min(now + timedelta(minutes=blueprint.duration_minutes), session.closes_at),
+    )
+    for position, drawn in enumerate(form, start=1):
+        version = versions[drawn.version_id]
+        shown = get_item_type(version.type).candidate_options(version.options, rng)
+        attempt.items.append(AttemptItem(position=position, item_version_id=version.id,
+                                         option_order=[o["id"] for o in shown]))
+    return attempt
+
+
+def _record_draw(attempt: Attempt) -> None:
+    version_ids = [ai.item_version_id for ai in attempt.items]
+    db.session.execute(update(ItemVersion).where(ItemVersion.id.in_(version_ids)).values(used=True))
+    item_ids = select(ItemVersion.item_id).where(ItemVersion.id.in_(version_ids)).scalar_subquery()
+    db.session.execute(update(Item).where(Item.id.in_(item_ids)).values(exposure=Item.exposure + 1))
+
+
+def expired(attempt: Attempt, now: datetime) -> bool:
+    return now > attempt.deadline + GRACE
+
+
+def close_if_expired(attempt: Attempt, now: datetime) -> bool:
+    """Close and score an attempt past its deadline. True when the attempt is (now) closed."""
+    if attempt.status != "in_progress":
+        return True
+    if not expired(attempt, now):
+        return False
+    close(attempt, now, closed_by="timeout")
+    return True
+
+
+def save_answer(attempt: Attempt, position: int, answer, now: datetime) -> AttemptItem:
+    """:raise ApiError 409: the attempt is closed. 404: no such position. 422: wrong answer shape."""
+    if close_if_expired(attempt, now):
+        raise ApiError(409, "attempt_closed", "Bài thi đã kết thúc, không thể lưu câu trả lời.")
+    row = db.session.execute(
+        select(AttemptItem, ItemVersion.type, ItemVersion.options)
+        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+        .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
+    ).first()
+    if row is None:
+        raise ApiError(404, "not_found", "Không có câu hỏi ở vị trí này trong bài thi.")
+    attempt_item, kind, options = row
+    try:
+        get_item_type(kind).validate_answer(options, answer)
+    except AnswerShapeError as exc:
+        raise ApiError(422, "invalid_answer", str(exc), {"answer": [str(exc)]}) from exc
+    attempt_item.answer = answer
+    attempt_item.answered_at = now
+    db.session.flush()
+    return attempt_item
+
+
+def close(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
+    """Close an in-progress attempt and score it, exactly once even under concurrent requests.
+
+    The conditional UPDATE is the lock: only the request whose UPDATE changes the row scores it and
+    issues the certificate; any other sees rowcount 0 and reads the stored result.
+    :return: True when this call closed the attempt.
+    """
+    won = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(status="submitted", live_slot=None, closed_at=now, closed_by=closed_by)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(attempt)
+    if not won:
+        return False
+    attempt.result = score_attempt(attempt)
+    db.session.flush()
+    if attempt.result["passed"]:
+        from .issuing import issue_for_attempt
+
+        issue_for_attempt(attempt)
+    return True
+
+
+def score_attempt(attempt: Attempt) -> dict:
+    blueprint = attempt.blueprint
+    rule = ScoringRule.from_blueprint(blueprint.spec)
+    rows = db.session.execute(
+        select(AttemptItem, ItemVersion, Competence.area_code)
+        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+        .join(Competence, Competence.code == ItemVersion.competence_code)
+        .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
+    ).all()
+    responses = [ScoredResponse(area=area, type=v.type, key=v.key, answer=ai.answer) for ai, v, area in rows]
+    result = score(rule, responses, blueprint.spec["areas"])
+    for (ai, _, _), credit in zip(rows, result.item_credits, strict=True):
+        ai.credit = float(credit)
+    body = result.to_dict()
+    body["missed_competences"] = missed_competences(
+        (v.competence_code, credit) for (_, v, _), credit in zip(rows, result.item_credits, strict=True))
+    body["blueprint"] = {"code": blueprint.code, "version": blueprint.version}
+    body["framework_version"] = attempt.framework_version
+    return body
+
+
+def submit(attempt: Attempt, now: datetime) -> Attempt:
+    """Idempotent: the first submit closes and scores; every later one returns the same result."""
+    if attempt.status == "in_progress":
+        close(attempt, now, closed_by="timeout" if expired(attempt, now) else "submit")
+    return attempt
+
+
+def close_expired(now: datetime) -> int:
+    """Close every attempt past its deadline (the periodic command)."""
+    closed = 0
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.status == "in_progress", Attempt.deadline < now - GRACE)).all():
+        closed += close(attempt, now, closed_by="timeout")
+    return closed
+
+
+# -- proctoring ------------------------------------------------------------------------------------
+
+
+def add_time(attempt: Attempt, minutes: int, reason: str, actor: User, now: datetime) -> Attempt:
+    if attempt.status != "in_progress" or close_if_expired(attempt, now):
+        raise ApiError(409, "attempt_closed", "Chỉ cộng giờ cho bài đang làm.")
+    attempt.deadline += timedelta(minutes=minutes)
+    db.session.flush()
+    audit.record(actor, "attempt.extra_time", "attempt", attempt.id, minutes=minutes, reason=reason,
+                 deadline=attempt.deadline.isoformat())
+    return attempt
+
+
+def void(attempt: Attempt, reason: str, actor: User, now: datetime) -> Attempt:
+    if attempt.status == "voided":
+        raise ApiError(409, "already_voided", "Bài thi đã bị hủy trước đó.")
+    attempt.status, attempt.live_slot, attempt.void_reason = "voided", None, reason
+    attempt.closed_at = attempt.closed_at or now
+    attempt.closed_by = attempt.closed_by or "void"
+    db.session.flush()
+    audit.record(actor, "attempt.void", "attempt", attempt.id, reason=reason)
+    return attempt
+
+
+def progress(session: ExamSession, now: datetime) -> list[dict]:
+    """Who is sitting now, with how many items they have answered."""
+    answered = (select(AttemptItem.attempt_id, func.count(AttemptItem.answer).label("n"),
+                       func.count().label("total"))
+                .group_by(AttemptItem.attempt_id).subquery())
+    rows = db.session.execute(
+        select(Attempt, User, answered.c.n, answered.c.total)
+        .join(User, User.id == Attempt.user_id)
+        .join(answered, answered.c.attempt_id == Attempt.id)
+        .where(Attempt.session_id == session.id, Attempt.status == "in_progress")
+        .order_by(User.full_name)
+    ).all()
+    return [{
+        "attempt_id": a.id, "username": u.username, "full_name": u.full_name,
+        "started_at": a.started_at, "deadline": a.deadline, "answered": n, "item_count": total,
+        "overdue": expired(a, now),
+    } for a, u, n, total in rows]

@@ -1,0 +1,157 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from sqlalchemy import select
+
+from .. import bank
+from ..auth import current_user, requires
+from ..errors import not_found
+from ..extensions import db
+from ..models import Item, ItemVersion
+from ..models.bank import ITEM_STATUSES, item_version_audiences
+from .schemas import PageArgs, page_of
+
+blp = Blueprint("items", __name__, description="Ngân hàng câu hỏi")
+
+STAFF_READERS = ("author", "reviewer")
+
+
+class ItemWriteSchema(Schema):
+    """An item as authors write it: options as texts; key as 0-based index, list of indices, bool, or
+    null for ordering (options listed in the correct order)."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(validate=validate.Length(min=1, max=40))
+    type = fields.String(required=True, validate=validate.OneOf(
+        ["single_choice", "multiple_response", "true_false", "ordering"]))
+    stem = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    options = fields.List(fields.String(validate=validate.Length(min=1, max=1000)), load_default=list)
+    key = fields.Raw(allow_none=True, load_default=None)
+    explanation = fields.String(load_default="", validate=validate.Length(max=5000))
+    competence = fields.String(required=True)
+    level = fields.String(required=True)
+    audiences = fields.List(fields.String(), required=True)
+    source = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
+
+
+class ItemFilterArgs(PageArgs):
+    class Meta:
+        unknown = EXCLUDE
+
+    competence = fields.String()
+    level = fields.String()
+    audience = fields.String()
+    status = fields.String(validate=validate.OneOf(ITEM_STATUSES))
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class TransitionSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String(required=True, validate=validate.OneOf(list(bank.TRANSITIONS)))
+    comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    version = fields.Integer(load_default=None, allow_none=True)
+
+
+def version_json(v: ItemVersion) -> dict:
+    """The staff view of an item version: key and explanation included."""
+    return {
+        "id": v.item_id,
+        "code": v.item.code,
+        "version": v.number,
+        "status": v.status,
+        "type": v.type,
+        "stem": v.stem,
+        "options": v.options,
+        "key": v.key,
+        "explanation": v.explanation,
+        "source": v.source,
+        "competence": v.competence_code,
+        "level": v.level_code,
+        "audiences": v.audience_codes,
+        "author_id": v.author_id,
+        "reviewer_id": v.reviewer_id,
+        "review_comment": v.review_comment,
+        "used": v.used,
+        "versions": [{"number": o.number, "status": o.status} for o in v.item.versions],
+    }
+
+
+def _get_item(item_id: int) -> Item:
+    item = db.session.get(Item, item_id)
+    if item is None:
+        raise not_found("Không tìm thấy câu hỏi.")
+    return item
+
+
+@blp.route("/items")
+class Items(MethodView):
+    @requires(*STAFF_READERS)
+    @blp.arguments(ItemFilterArgs, location="query")
+    def get(self, args):
+        """Items (their latest version), filtered by competence, level, audience, status or text."""
+        latest = (select(ItemVersion.item_id, db.func.max(ItemVersion.number).label("n"))
+                  .group_by(ItemVersion.item_id).subquery())
+        query = (select(ItemVersion)
+                 .join(latest, (ItemVersion.item_id == latest.c.item_id) & (ItemVersion.number == latest.c.n))
+                 .order_by(ItemVersion.item_id))
+        if "competence" in args:
+            query = query.where(ItemVersion.competence_code == args["competence"])
+        if "level" in args:
+            query = query.where(ItemVersion.level_code == args["level"])
+        if "status" in args:
+            query = query.where(ItemVersion.status == args["status"])
+        if "audience" in args:
+            query = query.where(ItemVersion.id.in_(
+                select(item_version_audiences.c.item_version_id)
+                .where(item_version_audiences.c.audience_code == args["audience"])))
+        if args.get("q"):
+            query = query.where(ItemVersion.stem.ilike(f"%{args['q']}%"))
+        return page_of(query, args, db.session, version_json)
+
+    @requires("author")
+    @blp.arguments(ItemWriteSchema)
+    @blp.response(201)
+    def post(self, data):
+        """Create an item as a draft."""
+        item = bank.create_item(data, current_user())
+        db.session.commit()
+        return version_json(item.latest)
+
+
+@blp.route("/items/<int:item_id>")
+class ItemResource(MethodView):
+    @requires(*STAFF_READERS)
+    def get(self, item_id):
+        """The latest version of an item, with its key. :raise 404:"""
+        return version_json(_get_item(item_id).latest)
+
+    @requires("author")
+    @blp.arguments(ItemWriteSchema)
+    def put(self, data, item_id):
+        """Edit: always a new draft version; versions used in attempts never change."""
+        item = _get_item(item_id)
+        data.pop("code", None)
+        version = bank.edit_item(item, data, current_user())
+        db.session.commit()
+        return version_json(version)
+
+
+@blp.route("/items/<int:item_id>/transitions")
+class ItemTransition(MethodView):
+    @requires("author", "reviewer")
+    @blp.arguments(TransitionSchema)
+    def post(self, body, item_id):
+        """submit (author), approve / reject with comment / retire (reviewer). Nobody approves their own item."""
+        item = _get_item(item_id)
+        version = item.latest
+        if body.get("version") is not None:
+            version = next((v for v in item.versions if v.number == body["version"]), None)
+            if version is None:
+                raise not_found("Không có phiên bản này.")
+        bank.transition(version, body["action"], current_user(), body.get("comment"))
+        db.session.commit()
+        return version_json(version)

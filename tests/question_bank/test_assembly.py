@@ -1,0 +1,153 @@
+from collections import Counter
+from types import SimpleNamespace
+
+import pytest
+
+from question_bank.assembly import BankShortage, Drawn, PoolItem, Shortage, check_coverage, draw_form
+
+
+def make_pool(*item_ids):
+    """Active versions of the given items; version id = 100 × item id."""
+    return [PoolItem(item_id, 100 * item_id) for item_id in item_ids]
+
+
+CELLS = [("GT", "co_ban", 2), ("AT", "co_ban", 3), ("GT", "trung_cap", 1)]
+POOLS = {
+    ("GT", "co_ban"): make_pool(*range(1, 11)),
+    ("AT", "co_ban"): make_pool(*range(11, 21)),
+    ("GT", "trung_cap"): make_pool(*range(21, 31)),
+}
+
+
+def draw(cells=CELLS, pools=POOLS, *, seed=1, seen=frozenset(), exposure=None):
+    return draw_form(cells, pools, seed=seed, candidate_seen=set(seen), exposure=exposure or {})
+
+
+def ids(form):
+    return [d.item_id for d in form]
+
+
+def test_each_cell_draws_its_count_in_blueprint_order():
+    form = draw()
+    assert [(d.area, d.level) for d in form] == [("GT", "co_ban")] * 2 + [("AT", "co_ban")] * 3 + [
+        ("GT", "trung_cap")]
+    for d in form:
+        assert d.item_id in {c.item_id for c in POOLS[(d.area, d.level)]}
+        assert d.version_id == 100 * d.item_id
+    assert isinstance(form[0], Drawn)
+
+
+def test_no_item_twice_in_a_form():
+    assert len(set(ids(draw()))) == 6
+
+
+def test_an_item_in_two_pools_is_drawn_once():
+    pools = {("A", "x"): make_pool(1, 2, 3), ("B", "x"): make_pool(3, 4, 5)}
+    for seed in range(50):
+        form = draw([("A", "x", 3), ("B", "x", 2)], pools, seed=seed)
+        assert sorted(ids(form)) == [1, 2, 3, 4, 5]
+
+
+def test_an_item_listed_twice_in_one_pool_is_drawn_once():
+    pools = {("A", "x"): make_pool(1, 1, 1, 2)}
+    assert sorted(ids(draw([("A", "x", 2)], pools))) == [1, 2]
+
+
+def test_a_pool_short_of_distinct_items_is_reported():
+    pools = {("A", "x"): make_pool(1, 2), ("B", "x"): make_pool(2, 3)}
+    with pytest.raises(BankShortage) as error:
+        draw([("A", "x", 2), ("B", "x", 2)], pools)
+    assert error.value.missing == [Shortage("B", "x", 2, 1)]
+
+
+def test_prefers_items_the_candidate_has_not_seen():
+    pools = {("A", "x"): make_pool(1, 2, 3, 4, 5)}
+    for seed in range(30):
+        assert sorted(ids(draw([("A", "x", 2)], pools, seed=seed, seen={1, 2, 3}))) == [4, 5]
+
+
+def test_unseen_beats_low_exposure():
+    pools = {("A", "x"): make_pool(1, 2, 3)}
+    exposure = {1: 0, 2: 50, 3: 90}
+    assert sorted(ids(draw([("A", "x", 2)], pools, seen={1}, exposure=exposure))) == [2, 3]
+
+
+def test_seen_items_fill_up_by_least_exposure_when_unseen_run_out():
+    pools = {("A", "x"): make_pool(1, 2, 3, 4, 5)}
+    exposure = {1: 7, 2: 3, 3: 9, 4: 100, 5: 100}
+    for seed in range(30):
+        form = draw([("A", "x", 4)], pools, seed=seed, seen={1, 2, 3}, exposure=exposure)
+        assert sorted(ids(form)) == [1, 2, 4, 5]
+
+
+def test_prefers_least_exposed_items():
+    pools = {("A", "x"): make_pool(1, 2, 3, 4, 5, 6)}
+    exposure = {1: 5, 2: 0, 3: 1, 5: 3, 6: 1}  # 4 is absent: never drawn, exposure 0
+    for seed in range(30):
+        assert sorted(ids(draw([("A", "x", 2)], pools, seed=seed, exposure=exposure))) == [2, 4]
+
+
+def test_ties_at_the_boundary_are_broken_at_random():
+    pools = {("A", "x"): make_pool(1, 2, 3, 4, 5, 6)}
+    exposure = {1: 0, 2: 1, 3: 1, 4: 1, 5: 1, 6: 2}
+    picks = Counter()
+    for seed in range(200):
+        form = ids(draw([("A", "x", 2)], pools, seed=seed, exposure=exposure))
+        assert 1 in form and 6 not in form
+        picks.update(set(form) - {1})
+    assert set(picks) == {2, 3, 4, 5}
+    assert min(picks.values()) > 20  # ~50 each
+
+
+def test_same_seed_same_form():
+    starts = (0, 1000, 2000)
+    big = {cell: make_pool(*range(start, start + 200)) for cell, start in zip(POOLS, starts, strict=True)}
+    exposure = {i: i % 3 for i in range(3000)}
+    assert draw(pools=big, seed=42, exposure=exposure) == draw(pools=big, seed=42, exposure=exposure)
+    assert draw(pools=big, seed="attempt-7") == draw(pools=big, seed="attempt-7")
+
+
+def test_different_seeds_usually_give_different_forms():
+    forms = {tuple(ids(draw(seed=seed))) for seed in range(30)}
+    assert len(forms) >= 25
+
+
+def test_items_are_shuffled_within_a_cell():
+    pools = {("A", "x"): make_pool(1, 2, 3)}
+    orders = {tuple(ids(draw([("A", "x", 3)], pools, seed=seed))) for seed in range(40)}
+    assert len(orders) == 6  # every order of the three occurs
+
+
+def test_pools_may_hold_any_object_with_item_and_version_ids():
+    pools = {("A", "x"): [SimpleNamespace(item_id="q-1", version_id="v-9")]}
+    assert draw([("A", "x", 1)], pools) == [Drawn("A", "x", "q-1", "v-9")]
+
+
+def test_a_cell_with_count_zero_draws_nothing():
+    assert draw([("A", "x", 0)], {}) == []
+
+
+def test_a_negative_count_is_refused():
+    with pytest.raises(ValueError):
+        draw([("A", "x", -1)], {("A", "x"): make_pool(1)})
+
+
+def test_bank_shortage_lists_every_short_cell():
+    pools = {("GT", "co_ban"): make_pool(1), ("AT", "co_ban"): make_pool(*range(11, 21))}
+    with pytest.raises(BankShortage) as error:
+        draw(pools=pools)
+    assert error.value.missing == [("GT", "co_ban", 2, 1), ("GT", "trung_cap", 1, 0)]
+    message = str(error.value)
+    assert message.startswith("Ngân hàng câu hỏi không đủ câu để tạo đề")
+    assert "lĩnh vực GT, mức độ co_ban: cần 2 câu, chỉ có 1" in message
+    assert "lĩnh vực GT, mức độ trung_cap: cần 1 câu, chỉ có 0" in message
+
+
+def test_check_coverage():
+    sizes = {("GT", "co_ban"): 2, ("AT", "co_ban"): 1}
+    assert check_coverage(CELLS, sizes) == [("AT", "co_ban", 3, 1), ("GT", "trung_cap", 1, 0)]
+    assert check_coverage(CELLS, {("GT", "co_ban"): 2, ("AT", "co_ban"): 3, ("GT", "trung_cap"): 9}) == []
+
+
+def test_check_coverage_adds_up_a_cell_listed_twice():
+    assert check_coverage([("A", "x", 2), ("A", "x", 2)], {("A", "x"): 3}) == [("A", "x", 4, 3)]

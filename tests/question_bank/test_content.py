@@ -1,0 +1,112 @@
+"""The shipped criteria and starter bank: coverage of every blueprint cell, no giveaway patterns, clean text."""
+
+import re
+import unicodedata
+from collections import Counter
+
+import pytest
+
+from question_bank import criteria
+from question_bank.item_types import get_item_type
+
+
+@pytest.fixture(scope="module")
+def framework():
+    return criteria.read_framework()
+
+
+@pytest.fixture(scope="module")
+def blueprints(framework):
+    return criteria.read_blueprints(framework)
+
+
+@pytest.fixture(scope="module")
+def items():
+    return criteria.read_item_files()
+
+
+@pytest.fixture(scope="module")
+def area_of(framework):
+    return {c["code"]: a["code"] for a in framework["areas"] for c in a["competences"]}
+
+
+def test_every_blueprint_cell_has_three_times_the_items_it_draws(blueprints, items, area_of):
+    short = []
+    for bp in blueprints:
+        for cell in bp["cells"]:
+            available = sum(1 for i in items if bp["audience"] in i["audiences"]
+                            and area_of.get(i["competence"]) == cell["area"] and i["level"] == cell["level"])
+            if available < 3 * cell["count"]:
+                short.append((bp["code"], cell["area"], cell["level"], cell["count"], available))
+    assert not short, short
+
+
+def test_every_competence_has_items(framework, items):
+    used = Counter(i["competence"] for i in items)
+    missing = [c["code"] for a in framework["areas"] for c in a["competences"] if used[c["code"]] == 0]
+    assert not missing
+
+
+def test_every_item_is_well_formed(items, area_of, framework):
+    audiences = {a["code"] for a in framework["audiences"]}
+    levels = {lv["code"] for lv in framework["levels"]}
+    for item in items:
+        where = item["code"]
+        assert not get_item_type(item["type"]).validate_definition(item["options"], item["key"]), where
+        assert item["competence"] in area_of, where
+        assert item["level"] in levels, where
+        assert item["audiences"] and set(item["audiences"]) <= audiences, where
+        assert item["explanation"].strip(), f"{where}: no explanation"
+        assert item["code"].startswith(area_of[item["competence"]] + "-"), where
+
+
+def test_codes_and_stems_are_unique(items):
+    codes = Counter(i["code"] for i in items)
+    assert [c for c, n in codes.items() if n > 1] == []
+    stems = Counter(re.sub(r"\W+", " ", i["stem"].lower()).strip() for i in items)
+    assert [s for s, n in stems.items() if n > 1] == []
+
+
+def test_all_text_is_nfc(items):
+    for item in items:
+        for text in [item["stem"], item["explanation"], item.get("source") or "", *item["options"]]:
+            assert unicodedata.is_normalized("NFC", text), item["code"]
+
+
+def test_key_position_is_spread_over_the_options(items):
+    single = [i for i in items if i["type"] == "single_choice"]
+    positions = Counter(i["key"] for i in single)
+    assert max(positions.values()) <= 0.4 * len(single), positions
+
+
+def test_key_is_rarely_the_longest_option(items):
+    single = [i for i in items if i["type"] == "single_choice"]
+    longest = sum(1 for i in single if len(i["options"][i["key"]]) == max(len(o) for o in i["options"]))
+    assert longest <= 0.4 * len(single), f"{longest} of {len(single)}"
+
+
+def test_all_of_the_above_is_not_a_pattern(items):
+    pattern = re.compile(r"^(tất cả (các )?(đáp án|phương án|ý|câu)|cả [abcd] ?(,|và)|cả ba|cả bốn)",
+                         re.IGNORECASE)
+    flagged = [i["code"] for i in items for o in i["options"] if pattern.search(o)]
+    assert len(flagged) <= 0.03 * len(items), flagged
+
+
+LEGAL = re.compile(r"\b(Luật [A-ZĐ]|(Nghị định|Quyết định|Thông tư|Nghị quyết) (số )?\d)")
+
+
+def test_items_that_state_law_cite_their_source(items):
+    unsourced = [i["code"] for i in items
+                 if LEGAL.search(i["stem"] + " " + " ".join(i["options"])) and not i.get("source")]
+    assert unsourced == []
+
+
+def test_mapping_document_lists_every_competence_as_the_framework_does(framework):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "criteria-mapping.md").read_text(encoding="utf-8")
+    for area in framework["areas"]:
+        for c in area["competences"]:
+            row = (f"| {c['code']} | {c['name']} | {', '.join(c['plan'])} | {', '.join(c['digcomp']) or '—'} "
+                   f"| {', '.join(c['iu']) or '—'} |")
+            assert row in doc, c["code"]

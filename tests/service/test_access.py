@@ -1,0 +1,69 @@
+"""The access matrix: every route of the OpenAPI document × every role (and anonymous).
+
+EXPECTED is written out by hand: a new route fails this test until someone decides who may call it."""
+
+import re
+
+import pytest
+
+from service.models import ROLES
+
+PUBLIC = "public"
+ALL = set(ROLES)
+STAFF_ITEMS = {"author", "reviewer", "admin"}
+
+EXPECTED = {
+    ("GET", "/api/v1/health"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("GET", "/api/v1/framework"): ALL,
+    ("GET", "/api/v1/blueprints"): ALL,
+    ("GET", "/api/v1/items"): STAFF_ITEMS,
+    ("POST", "/api/v1/items"): {"author", "admin"},
+    ("GET", "/api/v1/items/{item_id}"): STAFF_ITEMS,
+    ("PUT", "/api/v1/items/{item_id}"): {"author", "admin"},
+    ("POST", "/api/v1/items/{item_id}/transitions"): STAFF_ITEMS,
+    ("GET", "/api/v1/exam-sessions"): {"candidate", "proctor", "unit_manager", "admin"},
+    ("POST", "/api/v1/exam-sessions"): {"proctor", "admin"},
+    ("GET", "/api/v1/exam-sessions/{session_id}"): {"candidate", "proctor", "unit_manager", "admin"},
+    ("POST", "/api/v1/exam-sessions/{session_id}/enrolments"): {"proctor", "unit_manager", "admin"},
+    ("GET", "/api/v1/exam-sessions/{session_id}/progress"): {"proctor", "admin"},
+    ("POST", "/api/v1/exam-sessions/{session_id}/attempts"): {"candidate", "admin"},
+    ("GET", "/api/v1/attempts/{attempt_id}"): {"candidate", "proctor", "unit_manager", "admin"},
+    ("PUT", "/api/v1/attempts/{attempt_id}/responses/{position}"): {"candidate", "admin"},
+    ("POST", "/api/v1/attempts/{attempt_id}/submit"): {"candidate", "admin"},
+    ("POST", "/api/v1/attempts/{attempt_id}/extra-time"): {"proctor", "admin"},
+    ("POST", "/api/v1/attempts/{attempt_id}/void"): {"proctor", "admin"},
+}
+
+
+def operations(app):
+    with app.test_client() as client:
+        doc = client.get("/api/v1/openapi.json").get_json()
+    return {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops
+            if method in ("get", "post", "put", "patch", "delete")}
+
+
+def test_every_documented_route_is_in_the_matrix(app):
+    assert operations(app) == set(EXPECTED)
+
+
+def _call(client, method, path, headers):
+    url = re.sub(r"\{[^}]+\}", "999999", path)
+    return client.open(url, method=method, json={}, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(EXPECTED))
+def test_route_enforces_roles(client, make_user, auth_headers, method, path):
+    allowed = EXPECTED[(method, path)]
+    anonymous = _call(client, method, path, {})
+    if allowed == PUBLIC:
+        assert anonymous.status_code not in (401, 403)
+        return
+    assert anonymous.status_code == 401, anonymous.get_json()
+    for role in ROLES:
+        response = _call(client, method, path, auth_headers(make_user(role)))
+        if role in allowed:
+            assert response.status_code not in (401, 403), (role, response.get_json())
+        else:
+            assert response.status_code == 403, (role, response.get_json())
+            assert response.get_json()["code"] == "forbidden"
