@@ -45,6 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_blueprints(api)
 
+    from .web import web
+
+    app.register_blueprint(web)
+    app.add_template_filter(_vn_date, "vn_date")
+
     from .cli import register_commands
 
     register_commands(app)
@@ -56,6 +61,11 @@ def _configure_rate_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("VERIFY_RATE_LIMIT", "120/minute")
+
+
+def _vn_date(iso_date: str) -> str:
+    year, month, day = iso_date.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _migrations_dir():

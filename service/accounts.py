@@ -33,8 +33,9 @@ def create_account(*, username: str, password: str, role: str, full_name: str, u
             raise AccountError(f"Không có đơn vị mã {unit_code}")
     if audience_code and db.session.get(Audience, audience_code) is None:
         raise AccountError(f"Không có đối tượng mã {audience_code} (đã chạy `bank load` chưa?)")
-    if role == "candidate" and not audience_code:
-        raise AccountError("Thí sinh phải có đối tượng (--audience).")
+    if role == "candidate" and not (audience_code and unit and birth_date):
+        raise AccountError("Thí sinh phải có đối tượng (--audience), đơn vị (--unit) và ngày sinh (--birth-date): "
+                           "đây là những thông tin in trên giấy chứng nhận.")
     user = User(
         username=username,
         password_hash=hash_password(password),

@@ -15,6 +15,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(units)
     app.cli.add_command(attempts)
     app.cli.add_command(demo)
+    app.cli.add_command(keys)
+    app.cli.add_command(certificates)
+    app.cli.add_command(verify_offline)
 
 
 @click.group(help="Quản lý tài khoản.")
@@ -152,7 +155,9 @@ def demo():
     load_units()
     db.session.commit()
     click.get_current_context().invoke(bank_load)
-    _init_keys()
+    from .keystore import init_keys
+
+    init_keys()
     printed = []
     for username, role, full_name, unit, audience, birth in DEMO_ACCOUNTS:
         if db.session.scalar(select(User).where(User.username == username)):
@@ -182,12 +187,96 @@ def demo():
         click.echo("Dữ liệu thử đã có sẵn; mật khẩu đã được in ở lần chạy đầu.")
 
 
-def _init_keys():
-    """Create development signing keys if the certificates package provides them."""
-    from flask import current_app
+@click.group(help="Khóa ký số.")
+def keys():
+    pass
+
+
+@keys.command("init")
+def keys_init():
+    """Create the development CA, the PDF signing certificate and a token key under KEYS_DIR if missing."""
+    from .keystore import init_keys, keys_dir
+
+    row = init_keys()
+    db.session.commit()
+    click.echo(f"Khóa ở {keys_dir()}; khóa ký mã QR {row.kid} ({row.status}).")
+
+
+@keys.command("rotate")
+def keys_rotate():
+    """A new token key becomes active; the old one is retired and keeps verifying what it signed."""
+    from .keystore import rotate
+
+    row = rotate()
+    db.session.commit()
+    click.echo(f"Khóa mới {row.kid} đang dùng; khóa cũ đã chuyển sang trạng thái retired.")
+
+
+@keys.command("compromise")
+@click.argument("kid")
+@click.option("--reason", required=True)
+def keys_compromise(kid, reason):
+    """Mark a token key compromised: every certificate token it signed becomes invalid."""
+    from .errors import ApiError
+    from .keystore import mark_compromised
 
     try:
-        from .issuing import ensure_keys
-    except ImportError:
-        return
-    ensure_keys(current_app)
+        mark_compromised(kid, reason)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Khóa {kid} đã bị đánh dấu lộ; các mã do nó ký không còn hợp lệ.")
+
+
+@click.group(help="Giấy chứng nhận.")
+def certificates():
+    pass
+
+
+@certificates.command("render")
+@click.option("--limit", default=1000, show_default=True)
+def certificates_render(limit):
+    """Render and sign the PDFs of issued certificates that have none yet (run after a busy session)."""
+    from sqlalchemy import select
+
+    from .issuing import render
+    from .models import Certificate
+
+    pending = db.session.scalars(select(Certificate).where(Certificate.pdf_sha256.is_(None),
+                                                           Certificate.status == "valid").limit(limit)).all()
+    for cert in pending:
+        render(cert)
+        db.session.commit()
+    click.echo(f"Đã tạo và ký {len(pending)} tệp PDF.")
+
+
+@click.command("verify-offline")
+@click.argument("url_or_token")
+@click.option("--keys", "keys_source", default=None,
+              help="Tệp JSON hoặc URL của danh sách khóa công khai (mặc định: PUBLIC_BASE_URL/api/v1/verify/keys).")
+def verify_offline(url_or_token, keys_source):
+    """Verify a QR token with the published public keys only: no database. The server remains the authority
+    on revocation; this proves the token is genuine and shows what it says."""
+    import json
+    import urllib.request
+    from pathlib import Path
+
+    from flask import current_app
+
+    from certificates.token import InvalidToken, key_from_jwk, read_token
+
+    token = url_or_token.rsplit("/v/", 1)[-1].strip()
+    source = keys_source or f"{current_app.config['PUBLIC_BASE_URL']}/api/v1/verify/keys"
+    if Path(source).is_file():
+        published = json.loads(Path(source).read_text(encoding="utf-8"))
+    else:
+        with urllib.request.urlopen(source, timeout=10) as response:  # noqa: S310 - an https URL the user gives
+            published = json.load(response)
+    public = {k["kid"]: key_from_jwk(k).public_key for k in published["keys"] if k.get("status") != "compromised"}
+    try:
+        claims = read_token(token, public)
+    except InvalidToken as exc:
+        raise click.ClickException("KHÔNG HỢP LỆ: chữ ký không đúng hoặc mã bị sửa.") from exc
+    click.echo("Chữ ký hợp lệ (khóa " + claims.kid + "). Trạng thái thu hồi: hỏi máy chủ.")
+    for name, value in claims.as_dict().items():
+        click.echo(f"  {name}: {value}")

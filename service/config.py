@@ -28,6 +28,7 @@ def from_environment(environ=os.environ) -> dict:
         "KEYS_DIR": environ.get("KEYS_DIR", str(instance / "keys")),
         "SIGNING_PKCS12": environ.get("SIGNING_PKCS12") or None,
         "SIGNING_PKCS12_PASSPHRASE": environ.get("SIGNING_PKCS12_PASSPHRASE") or None,
+        "SIGNING_TRUST_ROOTS": environ.get("SIGNING_TRUST_ROOTS") or None,
         "ISSUER_NAME": environ.get("ISSUER_NAME", "Sở Thông tin và Truyền thông tỉnh Bến Tre"),
         "ISSUER_PLACE": environ.get("ISSUER_PLACE", "Bến Tre"),
         "SERIAL_PREFIX": environ.get("SERIAL_PREFIX", "BTR"),

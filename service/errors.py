@@ -51,6 +51,16 @@ def _validation_errors(exc: HTTPException):
     return flat or messages
 
 
+def _html_error(status: int, exc: HTTPException | None = None):
+    """A Vietnamese error page for the web pages (the API always answers JSON)."""
+    from flask import render_template
+
+    body = render_template("error.html", status=status, message=MESSAGES.get(status, ("error", "Lỗi."))[1])
+    kept = {"retry-after", "allow"}
+    headers = {k: v for k, v in (exc.get_headers() if exc is not None else []) if k.lower() in kept}
+    return body, status, headers
+
+
 def register_error_handlers(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -65,9 +75,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
-        if not wants_json():
-            return exc
         status = exc.code or 500
+        if not wants_json():
+            return _html_error(status, exc)
         errors = _validation_errors(exc) if status in (400, 422) else None
         message = None
         if status == 429:
@@ -84,7 +94,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(exc: Exception):
         app.logger.exception("unhandled error")
         if not wants_json():
-            return "Lỗi hệ thống.", 500
+            return _html_error(500)
         response = jsonify(error_body(500))
         response.status_code = 500
         return response

@@ -1,8 +1,187 @@
-"""Issuing certificates for passed attempts."""
+"""Issuing, rendering, revoking and reissuing certificates.
 
-from .models import Attempt
+Inside the submit request only the certificate record is made: serial, public id and the signed QR token,
+so the certificate verifies at once. Rendering and signing the PDF (tens of milliseconds) follows: on first
+download, or in bulk by `flask certificates render` / the session's bulk-issue endpoint. Once rendered, the
+PDF bytes and their SHA-256 are stored and never change."""
+
+import calendar
+import hashlib
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from certificates.pdf import CertificateData, CertificatePDF
+from certificates.serial import format_serial, new_public_id
+from certificates.signing import sign_pdf
+from certificates.token import TokenClaims, issue_token
+
+from . import audit, clock, keystore
+from .errors import ApiError
+from .extensions import db
+from .models import Attempt, Audience, Certificate, SerialCounter, User
 
 
-def issue_for_attempt(attempt: Attempt):
-    """Issue the certificate of a passed attempt (filled in with the certificates package)."""
-    return None
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def next_serial(year: int) -> str:
+    """The next serial of the year. The UPDATE takes the counter's row lock until commit, so two
+    transactions never get the same number; the unique index on serial is the backstop."""
+    bumped = db.session.execute(
+        update(SerialCounter).where(SerialCounter.year == year).values(last=SerialCounter.last + 1)
+    ).rowcount
+    if not bumped:
+        try:
+            with db.session.begin_nested():
+                db.session.add(SerialCounter(year=year, last=1))
+        except IntegrityError:
+            db.session.execute(
+                update(SerialCounter).where(SerialCounter.year == year).values(last=SerialCounter.last + 1))
+    seq = db.session.scalar(select(SerialCounter.last).where(SerialCounter.year == year))
+    return format_serial(current_app.config["SERIAL_PREFIX"], year, seq)
+
+
+def issue_for_attempt(attempt: Attempt) -> Certificate:
+    """The certificate of a passed attempt; called once, by the request that closed the attempt."""
+    user: User = attempt.user
+    audience = db.session.get(Audience, attempt.blueprint.audience_code)
+    validity = attempt.blueprint.spec.get("validity_months")
+    issued_on = attempt.closed_at.date()
+    return _issue(
+        attempt=attempt, user=user, holder_name=user.full_name, reissue_no=0,
+        audience_name=audience.name, issued_on=issued_on,
+        expires_on=add_months(issued_on, validity) if validity else None,
+        result=attempt.result,
+    )
+
+
+def _issue(*, attempt, user, holder_name, reissue_no, audience_name, issued_on, expires_on, result,
+           unit_code=None, unit_name=None, issuer_name=None) -> Certificate:
+    key = keystore.active_token_key()
+    public_id = new_public_id()
+    unit = user.unit
+    cert = Certificate(
+        public_id=public_id,
+        serial=next_serial(issued_on.year),
+        attempt_id=attempt.id,
+        reissue_no=reissue_no,
+        user_id=user.id,
+        holder_name=holder_name,
+        birth_date=user.birth_date,
+        unit_code=unit_code or (unit.code if unit else None),
+        unit_name=unit_name or (unit.name if unit else None),
+        audience_name=audience_name,
+        issuer_name=issuer_name or current_app.config["ISSUER_NAME"],
+        percent=result["percent"],
+        score_10=result["score_10"],
+        classification_code=result["classification"],
+        classification_name=result["classification_name"],
+        issued_at=clock.now(),
+        issued_on=issued_on,
+        expires_on=expires_on,
+        token_kid=key.kid,
+    )
+    cert.token = issue_token(TokenClaims(
+        public_id=public_id, holder_name=holder_name, unit_code=cert.unit_code or "",
+        classification=cert.classification_code, percent=cert.percent, issue_date=issued_on,
+        expiry_date=expires_on), key)
+    db.session.add(cert)
+    db.session.flush()
+    audit.record(None, "certificate.issue", "certificate", public_id, serial=cert.serial,
+                 attempt=attempt.id, reissue_no=reissue_no)
+    return cert
+
+
+def verify_url(cert: Certificate) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/v/{cert.token}"
+
+
+def render(cert: Certificate) -> bytes:
+    """Render and sign the PDF once, store the bytes and their hash; later calls return the stored bytes.
+    The row is locked (FOR UPDATE on PostgreSQL) so two first downloads do not both sign; the conditional
+    UPDATE keeps the first stored file wherever locking is not available."""
+    if cert.pdf is not None:
+        return cert.pdf
+    locked = db.session.scalar(select(Certificate).where(Certificate.id == cert.id).with_for_update())
+    db.session.refresh(locked)
+    if locked.pdf is not None:
+        return locked.pdf
+    attempt = db.session.get(Attempt, locked.attempt_id)
+    blueprint = attempt.blueprint
+    data = CertificateData(
+        holder_name=locked.holder_name,
+        birth_date=locked.birth_date,
+        unit_name=locked.unit_name or "",
+        audience_name=locked.audience_name,
+        percent=locked.percent,
+        score_10=locked.score_10,
+        classification_name=locked.classification_name,
+        issue_date=locked.issued_on,
+        expiry_date=locked.expires_on,
+        serial=locked.serial,
+        issuer_name=locked.issuer_name,
+        issuer_place=current_app.config["ISSUER_PLACE"],
+        verify_url=verify_url(locked),
+        framework_label=f"Khung năng lực {attempt.framework_version}, cấu trúc đề {blueprint.code} "
+                        f"phiên bản {blueprint.version}",
+    )
+    pdf = sign_pdf(CertificatePDF(data).render(), keystore.pdf_signer(),
+                   location=current_app.config["ISSUER_PLACE"])
+    # Store only if nobody stored first (SQLite has no FOR UPDATE); whoever lost returns the stored bytes.
+    stored = db.session.execute(
+        update(Certificate).where(Certificate.id == locked.id, Certificate.pdf_sha256.is_(None))
+        .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(locked)
+    if not stored:
+        current_app.logger.info("certificate %s was rendered concurrently; kept the first", locked.serial)
+    return locked.pdf
+
+
+def revoke(cert: Certificate, reason: str, actor: User) -> Certificate:
+    if cert.status != "valid":
+        raise ApiError(409, "not_valid", "Chỉ thu hồi được chứng nhận đang có hiệu lực.")
+    cert.status, cert.revoke_reason = "revoked", reason
+    cert.revoked_at, cert.revoked_by_id = clock.now(), actor.id
+    db.session.flush()
+    audit.record(actor, "certificate.revoke", "certificate", cert.public_id, serial=cert.serial, reason=reason)
+    return cert
+
+
+def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Certificate:
+    """A new certificate after a name correction; the old one is marked superseded and stops verifying as valid.
+    Unit, audience, issuer, result and dates are carried over as printed on the original."""
+    if cert.status != "valid":
+        raise ApiError(409, "not_valid", "Chỉ cấp lại được chứng nhận đang có hiệu lực.")
+    attempt = db.session.get(Attempt, cert.attempt_id)
+    latest = db.session.scalar(select(Certificate.reissue_no).where(
+        Certificate.attempt_id == cert.attempt_id).order_by(Certificate.reissue_no.desc()))
+    new = _issue(
+        attempt=attempt, user=db.session.get(User, cert.user_id), holder_name=holder_name,
+        reissue_no=latest + 1, audience_name=cert.audience_name, issued_on=clock.now().date(),
+        expires_on=cert.expires_on, unit_code=cert.unit_code, unit_name=cert.unit_name,
+        issuer_name=cert.issuer_name,
+        result={"percent": cert.percent, "score_10": cert.score_10, "classification": cert.classification_code,
+                "classification_name": cert.classification_name},
+    )
+    cert.status, cert.superseded_by_id = "superseded", new.id
+    db.session.flush()
+    audit.record(actor, "certificate.reissue", "certificate", cert.public_id, new=new.public_id,
+                 new_serial=new.serial, reason=reason)
+    return new
+
+
+def status_on(cert: Certificate, today: date) -> str:
+    """valid, revoked (also when superseded) or expired, as of `today`."""
+    if cert.status in ("revoked", "superseded"):
+        return "revoked"
+    if cert.expires_on is not None and cert.expires_on < today:
+        return "expired"
+    return "valid"

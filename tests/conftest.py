@@ -6,6 +6,7 @@ migrated SQLite file, or TRUNCATE on PostgreSQL)."""
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,9 @@ def database(tmp_path_factory):
                 conn.execute(truncate)
 
         yield url, reset
-        engine.dispose()
-        with create_engine(url).begin() as conn:
+        with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
+        engine.dispose()
     else:
         folder = tmp_path_factory.mktemp("db")
         template = folder / "template.db"
@@ -61,20 +62,30 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory):
+    """One development CA and token key for the whole run (made by the first `init_keys`)."""
+    return tmp_path_factory.mktemp("keys")
+
+
 @pytest.fixture
-def app(database, tmp_path):
+def app(database, keys_dir):
     url, reset = database
     reset()
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret",
-        "KEYS_DIR": str(tmp_path / "keys"),
+        "KEYS_DIR": str(keys_dir),
         "PUBLIC_BASE_URL": "https://sathach.example.vn",
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASHER": "test",
     })
     with app.app_context():
+        from service.keystore import init_keys
+
+        init_keys()
+        db.session.commit()
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -97,14 +108,30 @@ def make_user(app):
             "audience_code": None,
         }
         fields.update(overrides)
-        if role == "candidate" and fields["audience_code"] is None:
-            _ensure_audience("cong_chuc")
-            fields["audience_code"] = "cong_chuc"
+        if role == "candidate":
+            fields.setdefault("birth_date", date(1990, 5, 17))
+            fields.setdefault("unit_code", _ensure_unit("BTR-BATRI", "Ủy ban nhân dân huyện Ba Tri"))
+            if fields["audience_code"] is None:
+                _ensure_audience("cong_chuc")
+                fields["audience_code"] = "cong_chuc"
         user = create_account(**fields)
         db.session.commit()
         return user
 
     return make
+
+
+def _ensure_unit(code, name):
+    from sqlalchemy import select
+
+    from service.models import Unit, UnitType
+
+    if db.session.scalar(select(Unit.id).where(Unit.code == code)) is None:
+        if db.session.get(UnitType, "ubnd_huyen") is None:
+            db.session.add(UnitType(code="ubnd_huyen", name="Ủy ban nhân dân huyện", structure="2021"))
+        db.session.add(Unit(code=code, name=name, type_code="ubnd_huyen", structure="2021"))
+        db.session.flush()
+    return code
 
 
 def _ensure_audience(code):

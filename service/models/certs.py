@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import utcnow
@@ -63,3 +63,5 @@ class Certificate(db.Model):
     token: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    user = relationship("User", foreign_keys=[user_id])

@@ -33,6 +33,16 @@ EXPECTED = {
     ("POST", "/api/v1/attempts/{attempt_id}/submit"): {"candidate", "admin"},
     ("POST", "/api/v1/attempts/{attempt_id}/extra-time"): {"proctor", "admin"},
     ("POST", "/api/v1/attempts/{attempt_id}/void"): {"proctor", "admin"},
+    ("GET", "/api/v1/certificates/{public_id}"): {"candidate", "proctor", "unit_manager", "admin"},
+    ("GET", "/api/v1/certificates/{public_id}/pdf"): {"candidate", "proctor", "unit_manager", "admin"},
+    ("POST", "/api/v1/certificates/{public_id}/revoke"): {"admin"},
+    ("POST", "/api/v1/certificates/{public_id}/reissue"): {"admin"},
+    ("GET", "/api/v1/exam-sessions/{session_id}/certificates"): {"proctor", "admin"},
+    ("POST", "/api/v1/exam-sessions/{session_id}/certificates"): {"proctor", "admin"},
+    ("GET", "/api/v1/exam-sessions/{session_id}/certificates.zip"): {"proctor", "admin"},
+    ("GET", "/api/v1/verify/keys"): PUBLIC,
+    ("POST", "/api/v1/verify/pdf"): PUBLIC,
+    ("GET", "/api/v1/verify/{token}"): PUBLIC,
 }
 
 

@@ -1,0 +1,161 @@
+import io
+import zipfile
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import func, select
+
+from .. import clock, issuing
+from ..auth import current_user, requires
+from ..errors import not_found
+from ..exams import _subtree
+from ..extensions import db
+from ..models import Attempt, Certificate, ExamSession
+from ..verification import public_view
+
+blp = Blueprint("certificates", __name__, description="Giấy chứng nhận")
+
+BULK_BATCH = 50
+
+
+class RevokeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+class ReissueSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    holder_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+def _visible_certificate(public_id: str) -> Certificate:
+    """The certificate if the caller may see it: its holder, admins, proctors, or the holder's unit manager."""
+    cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+    user = current_user()
+    if cert is None:
+        raise not_found("Không tìm thấy chứng nhận.")
+    if cert.user_id == user.id or user.role in ("admin", "proctor"):
+        return cert
+    if user.role == "unit_manager" and user.unit_id and cert.user.unit_id in _subtree(user.unit_id):
+        return cert
+    raise not_found("Không tìm thấy chứng nhận.")
+
+
+def certificate_json(cert: Certificate) -> dict:
+    return {
+        "id": cert.public_id, "serial": cert.serial, "status": cert.status,
+        "verify_status": issuing.status_on(cert, clock.now().date()),
+        "verify_url": issuing.verify_url(cert), "attempt_id": cert.attempt_id,
+        "pdf_ready": cert.pdf is not None, "pdf_sha256": cert.pdf_sha256,
+        **public_view(cert), "percent": cert.percent, "score_10": cert.score_10,
+        "revoke_reason": cert.revoke_reason,
+    }
+
+
+def pdf_response(pdf: bytes, serial: str) -> Response:
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="chung-nhan-{serial}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+@blp.route("/certificates/<public_id>")
+class CertificateResource(MethodView):
+    @requires("candidate", "proctor", "unit_manager")
+    def get(self, public_id):
+        return certificate_json(_visible_certificate(public_id))
+
+
+@blp.route("/certificates/<public_id>/pdf")
+class CertificatePdf(MethodView):
+    @requires("candidate", "proctor", "unit_manager")
+    @blp.response(200, content_type="application/pdf")
+    def get(self, public_id):
+        """The signed PDF, exactly the bytes stored at issue (rendered and signed on first download)."""
+        cert = _visible_certificate(public_id)
+        pdf = issuing.render(cert)
+        db.session.commit()
+        return pdf_response(pdf, cert.serial)
+
+
+@blp.route("/certificates/<public_id>/revoke")
+class Revoke(MethodView):
+    @requires()
+    @blp.arguments(RevokeSchema)
+    def post(self, body, public_id):
+        """Revoke with a reason (admin, audited)."""
+        cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+        if cert is None:
+            raise not_found("Không tìm thấy chứng nhận.")
+        issuing.revoke(cert, body["reason"], current_user())
+        db.session.commit()
+        return certificate_json(cert)
+
+
+@blp.route("/certificates/<public_id>/reissue")
+class Reissue(MethodView):
+    @requires()
+    @blp.arguments(ReissueSchema)
+    @blp.response(201)
+    def post(self, body, public_id):
+        """Reissue after a name correction: a new certificate; the old one becomes superseded (admin, audited)."""
+        cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+        if cert is None:
+            raise not_found("Không tìm thấy chứng nhận.")
+        new = issuing.reissue(cert, body["holder_name"], body["reason"], current_user())
+        db.session.commit()
+        return certificate_json(new)
+
+
+def _session_certificates(session_id: int):
+    if db.session.get(ExamSession, session_id) is None:
+        raise not_found("Không tìm thấy kỳ sát hạch.")
+    return (select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id)
+            .where(Attempt.session_id == session_id, Certificate.status == "valid").order_by(Certificate.id))
+
+
+def _progress(session_id: int) -> dict:
+    query = _session_certificates(session_id).subquery()
+    total = db.session.scalar(select(func.count()).select_from(query))
+    ready = db.session.scalar(select(func.count()).select_from(query).where(query.c.pdf_sha256.is_not(None)))
+    return {"certificates": total, "rendered": ready, "pending": total - ready}
+
+
+@blp.route("/exam-sessions/<int:session_id>/certificates")
+class SessionCertificates(MethodView):
+    @requires("proctor")
+    def get(self, session_id):
+        """Progress of the session's certificates: how many are rendered and signed."""
+        return _progress(session_id)
+
+    @requires("proctor")
+    def post(self, session_id):
+        """Bulk issue: render and sign the next batch of pending PDFs; call again until `pending` is 0."""
+        pending = db.session.scalars(_session_certificates(session_id).where(Certificate.pdf_sha256.is_(None))
+                                     .limit(BULK_BATCH)).all()
+        for cert in pending:
+            issuing.render(cert)
+            db.session.commit()
+        return _progress(session_id)
+
+
+@blp.route("/exam-sessions/<int:session_id>/certificates.zip")
+class SessionCertificatesZip(MethodView):
+    @requires("proctor")
+    @blp.response(200, content_type="application/zip")
+    def get(self, session_id):
+        """Every valid certificate of the session as one ZIP of the stored PDFs (pending ones are rendered)."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for cert in db.session.scalars(_session_certificates(session_id)).all():
+                archive.writestr(f"{cert.serial}.pdf", issuing.render(cert))
+                db.session.commit()
+        current_app.logger.info("bulk download of session %s", session_id)
+        return Response(buffer.getvalue(), mimetype="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="chung-nhan-ky-{session_id}.zip"'})

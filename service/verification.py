@@ -1,0 +1,112 @@
+"""Verifying a certificate from its QR token or from its PDF.
+
+Every invalid token (unknown, malformed, forged, signed by a compromised key, naming no certificate or
+not matching it) gets the same answer, so nothing can be learned by probing."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from certificates.token import InvalidToken, key_from_jwk, read_token
+from certificates.verify_pdf import check_signed_pdf
+
+from . import issuing, keystore
+from .extensions import db
+from .models import Certificate, TokenKey
+
+CHECK_NAMES = {
+    "format": "Định dạng mã",
+    "signature": "Chữ ký số của mã",
+    "key": "Khóa ký còn tin cậy",
+    "record": "Khớp với hồ sơ cấp chứng nhận",
+    "status": "Chưa bị thu hồi",
+    "dates": "Còn thời hạn hiệu lực",
+    "pdf_signature": "Chữ ký số trên tệp PDF",
+    "pdf_whole_file": "Chữ ký bao trùm toàn bộ tệp",
+    "pdf_issued": "Tệp trùng khớp bản đã cấp",
+}
+
+STATUS_TEXT = {
+    "valid": "HỢP LỆ",
+    "revoked": "ĐÃ THU HỒI",
+    "expired": "HẾT HIỆU LỰC",
+    "invalid": "KHÔNG HỢP LỆ",
+}
+
+
+def _check(name: str, ok: bool) -> dict:
+    return {"name": name, "label": CHECK_NAMES[name], "ok": ok}
+
+
+def invalid_answer(checks=("format", "signature", "key", "record")) -> dict:
+    """The one answer for everything that is not a genuine certificate."""
+    return {"status": "invalid", "status_text": STATUS_TEXT["invalid"],
+            "checks": [_check(name, False) for name in checks], "certificate": None}
+
+
+def public_keys() -> dict:
+    """kid -> Ed25519 public key, for every key that is not compromised."""
+    rows = db.session.scalars(select(TokenKey).where(TokenKey.status != "compromised"))
+    return {row.kid: key_from_jwk(jwk_of(row)).public_key for row in rows}
+
+
+def jwk_of(row: TokenKey) -> dict:
+    return {"kty": "OKP", "crv": "Ed25519", "x": row.public_key, "kid": row.kid}
+
+
+def verify_token(token: str, today: date) -> dict:
+    try:
+        claims = read_token(token, public_keys())
+    except InvalidToken:
+        return invalid_answer()
+    cert = db.session.scalar(select(Certificate).where(Certificate.public_id == claims.public_id))
+    if cert is None or not _claims_match(cert, claims):
+        return invalid_answer()
+    return _answer(cert, today, [_check("format", True), _check("signature", True), _check("key", True),
+                                 _check("record", True)])
+
+
+def _claims_match(cert: Certificate, claims) -> bool:
+    return (cert.token_kid == claims.kid and cert.holder_name == claims.holder_name
+            and (cert.unit_code or "") == claims.unit_code and cert.issued_on == claims.issue_date
+            and cert.expires_on == claims.expiry_date and cert.classification_code == claims.classification)
+
+
+def _answer(cert: Certificate, today: date, checks: list[dict]) -> dict:
+    status = issuing.status_on(cert, today)
+    checks = [*checks, _check("status", cert.status == "valid"),
+              _check("dates", cert.expires_on is None or cert.expires_on >= today)]
+    body = {"status": status, "status_text": STATUS_TEXT[status], "checks": checks,
+            "certificate": public_view(cert)}
+    if status == "revoked":
+        body["revoked"] = {"at": cert.revoked_at.isoformat() + "Z" if cert.revoked_at else None,
+                           "reason": cert.revoke_reason if cert.status == "revoked"
+                           else "Đã được cấp lại bằng chứng nhận khác."}
+    return body
+
+
+def public_view(cert: Certificate) -> dict:
+    """Only what HR needs to match the holder (SPEC §6): no full birth date, no national id, no e-mail."""
+    return {
+        "holder_name": cert.holder_name,
+        "birth_year": cert.birth_date.year if cert.birth_date else None,
+        "unit": cert.unit_name,
+        "audience": cert.audience_name,
+        "classification": cert.classification_name,
+        "issued_on": cert.issued_on.isoformat(),
+        "expires_on": cert.expires_on.isoformat() if cert.expires_on else None,
+        "serial": cert.serial,
+        "issuer": cert.issuer_name,
+    }
+
+
+def verify_pdf(pdf: bytes, today: date) -> dict:
+    """The PDF's signature must chain to our root, cover the whole file, and its hash must be an issued one."""
+    check = check_signed_pdf(pdf, keystore.trust_roots())
+    pdf_checks = ("pdf_signature", "pdf_whole_file", "pdf_issued")
+    if not check.valid:
+        return invalid_answer(pdf_checks)
+    cert = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == check.sha256))
+    if cert is None:
+        return invalid_answer(pdf_checks)
+    return _answer(cert, today, [_check(name, True) for name in pdf_checks])

@@ -1,0 +1,323 @@
+"""Certificates end to end: issue on a pass, the signed PDF, its QR, verification, lifecycle, keys."""
+
+import base64
+import hashlib
+import io
+import json
+import threading
+import unicodedata
+import zipfile
+from datetime import timedelta
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from sqlalchemy import func, select
+
+from certificates.serial import is_valid_serial
+from certificates.token import TokenClaims, TokenKey, issue_token
+from certificates.verify_pdf import check_signed_pdf
+from service import keystore
+from service.extensions import db
+from service.models import AuditEntry, Certificate, Unit
+from service.models.types import utcnow
+
+LONG_NAME = "Nguyễn Thị Hồng Nhung Tôn Nữ Phương Thảo"
+
+
+def sit_and_pass(client, make_session, auth_headers, person, **session_overrides):
+    """Start, answer every item right, submit: the submit body."""
+    from service.models import AttemptItem, ItemVersion
+
+    session = make_session([person], **session_overrides)
+    headers = auth_headers(person)
+    attempt = client.post(f"/api/v1/exam-sessions/{session.id}/attempts", headers=headers).get_json()
+    for entry in attempt["items"]:
+        version = db.session.scalar(select(ItemVersion).join(AttemptItem).where(
+            AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
+        client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}",
+                   json={"answer": version.key}, headers=headers)
+    body = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()
+    assert body["result"]["passed"], body
+    return body
+
+
+@pytest.fixture
+def holder(make_user):
+    return make_user("candidate", full_name=LONG_NAME)
+
+
+@pytest.fixture
+def issued(client, bank, make_session, auth_headers, holder):
+    return sit_and_pass(client, make_session, auth_headers, holder)["certificate"]
+
+
+def token_of(certificate):
+    return certificate["verify_url"].rsplit("/v/", 1)[1]
+
+
+def verify(client, token):
+    response = client.get(f"/api/v1/verify/{token}")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def download(client, auth_headers, person, certificate):
+    response = client.get(f"/api/v1/certificates/{certificate['id']}/pdf", headers=auth_headers(person))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return response.data
+
+
+def test_a_pass_gets_one_certificate_that_verifies(client, issued, holder):
+    assert is_valid_serial(issued["serial"]) and issued["serial"].startswith("BTR-")
+    assert len(base64.urlsafe_b64decode(issued["id"] + "==")) == 16  # 128-bit public id
+    assert issued["verify_url"].startswith("https://sathach.example.vn/v/")
+    answer = verify(client, token_of(issued))
+    assert answer["status"] == "valid"
+    assert answer["certificate"]["holder_name"] == LONG_NAME
+    assert answer["certificate"]["birth_year"] == 1990
+    assert answer["certificate"]["serial"] == issued["serial"]
+    assert all(check["ok"] for check in answer["checks"])
+    assert {c["name"] for c in answer["checks"]} >= {"format", "signature", "key", "status", "dates"}
+    # Only what HR needs: no full birth date, no username, no national id, no e-mail.
+    text = json.dumps(answer, ensure_ascii=False)
+    assert "1990-05-17" not in text and holder.username not in text
+
+
+def test_verification_page_says_valid_in_vietnamese(client, issued):
+    page = client.get(f"/v/{token_of(issued)}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "HỢP LỆ" in html and LONG_NAME in html and "căn cước" in html
+    assert issued["serial"] in html
+
+
+def test_pdf_is_stored_once_and_downloads_are_identical(client, issued, holder, auth_headers, app):
+    first = download(client, auth_headers, holder, issued)
+    stored = db.session.scalar(select(Certificate).where(Certificate.public_id == issued["id"]))
+    assert stored.pdf_sha256 == hashlib.sha256(first).hexdigest()
+    # A later change to the person or the issuer never alters the issued file.
+    stored.user.full_name = "Tên Đã Đổi"
+    app.config["ISSUER_NAME"] = "Sở Khoa học và Công nghệ tỉnh Vĩnh Long"
+    db.session.commit()
+    assert download(client, auth_headers, holder, issued) == first
+
+
+def test_pdf_is_signed_trusted_and_covers_the_whole_file(client, issued, holder, auth_headers):
+    pdf = download(client, auth_headers, holder, issued)
+    check = check_signed_pdf(pdf, keystore.trust_roots())
+    assert check.valid and check.intact and check.trusted and check.covers_whole_file
+    assert check.certified_no_changes
+
+
+def test_pdf_text_has_the_name_with_diacritics(client, issued, holder, auth_headers):
+    from pypdf import PdfReader
+
+    pdf = download(client, auth_headers, holder, issued)
+    text = unicodedata.normalize("NFC", PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert LONG_NAME in text and issued["serial"] in text
+    assert "Ủy ban nhân dân huyện Ba Tri" in text
+
+
+def test_qr_on_the_rendered_page_leads_to_valid(client, issued, holder, auth_headers):
+    import pypdfium2
+    import zxingcpp
+
+    pdf = download(client, auth_headers, holder, issued)
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=2).to_pil()
+    codes = [c for c in zxingcpp.read_barcodes(image) if c.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(codes) == 1
+    url = codes[0].text
+    assert url == issued["verify_url"]
+    assert codes[0].symbology_identifier  # decoded as a real QR symbol
+    answer = verify(client, url.rsplit("/v/", 1)[1])
+    assert answer["status"] == "valid" and answer["certificate"]["holder_name"] == LONG_NAME
+
+
+def test_uploaded_pdf_verifies_and_tampering_is_caught(client, issued, holder, auth_headers):
+    pdf = download(client, auth_headers, holder, issued)
+
+    def upload(data):
+        response = client.post("/api/v1/verify/pdf", data={"file": (io.BytesIO(data), "chung-nhan.pdf")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 200
+        return response.get_json()
+
+    genuine = upload(pdf)
+    assert genuine["status"] == "valid" and genuine["certificate"]["serial"] == issued["serial"]
+    position = pdf.index(LONG_NAME.encode("utf-16-be")[:4]) if False else len(pdf) // 3
+    changed = bytearray(pdf)
+    changed[position] ^= 0x01
+    assert upload(bytes(changed))["status"] == "invalid"
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer.root["/PageMode"] = generic.NameObject("/UseOutlines")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    assert upload(out.getvalue())["status"] == "invalid"
+    assert upload(b"%PDF-1.7 not really")["status"] == "invalid"
+    missing = client.post("/api/v1/verify/pdf", data={}, content_type="multipart/form-data")
+    assert missing.status_code == 422
+
+
+def test_forged_and_malformed_tokens_get_the_same_answer(client, issued):
+    genuine = token_of(issued)
+    header, payload, signature = genuine.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["c"] = "gioi" if claims["c"] != "gioi" else "kha"
+    changed_claim = ".".join([header, base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("="),
+                              signature])
+    other_key = TokenKey.generate()
+    forged_header = json.loads(base64.urlsafe_b64decode(header + "=="))
+    impostor = TokenKey(kid=forged_header["kid"], private_key=other_key.private_key,
+                        public_key=other_key.public_key)
+    signed_by_other_key = issue_token(TokenClaims(
+        public_id=issued["id"], holder_name=LONG_NAME, unit_code="BTR-BATRI", classification="gioi", percent=100,
+        issue_date=utcnow().date()), impostor)
+    no_kid_header = base64.urlsafe_b64encode(b'{"alg":"EdDSA","typ":"shc1"}').decode().rstrip("=")
+    kid_outside = ".".join([no_kid_header, payload, signature])
+    answers = [verify(client, t) for t in (changed_claim, signed_by_other_key, kid_outside, "abc", "a.b.c",
+                                           genuine[:-3], genuine + "x")]
+    assert all(a == answers[0] for a in answers)
+    assert answers[0]["status"] == "invalid" and answers[0]["certificate"] is None
+
+
+def test_revoked_certificate(client, issued, make_user, auth_headers):
+    admin = auth_headers(make_user("admin"))
+    url = f"/api/v1/certificates/{issued['id']}/revoke"
+    assert client.post(url, json={}, headers=admin).status_code == 422
+    revoked = client.post(url, json={"reason": "Phát hiện thi hộ"}, headers=admin)
+    assert revoked.status_code == 200
+    answer = verify(client, token_of(issued))
+    assert answer["status"] == "revoked" and answer["revoked"]["reason"] == "Phát hiện thi hộ"
+    assert "ĐÃ THU HỒI" in client.get(f"/v/{token_of(issued)}").get_data(as_text=True)
+    assert client.post(url, json={"reason": "Lần nữa"}, headers=admin).status_code == 409
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "certificate.revoke"))
+    assert entry.details["reason"] == "Phát hiện thi hộ" and entry.actor_id is not None
+
+
+def test_expired_certificate(client, issued, clock_at):
+    clock_at(utcnow() + timedelta(days=365 * 3 + 10))  # BP-CCVC certificates are valid 36 months
+    answer = verify(client, token_of(issued))
+    assert answer["status"] == "expired"
+    assert [c["ok"] for c in answer["checks"] if c["name"] == "dates"] == [False]
+    assert "HẾT HIỆU LỰC" in client.get(f"/v/{token_of(issued)}").get_data(as_text=True)
+
+
+def test_reissue_after_name_correction_supersedes_the_old(client, issued, make_user, auth_headers):
+    admin = auth_headers(make_user("admin"))
+    new = client.post(f"/api/v1/certificates/{issued['id']}/reissue", headers=admin, json={
+        "holder_name": "Nguyễn Thị Hồng Nhung", "reason": "Sửa họ tên theo căn cước"})
+    assert new.status_code == 201
+    body = new.get_json()
+    assert body["serial"] != issued["serial"] and body["holder_name"] == "Nguyễn Thị Hồng Nhung"
+    assert verify(client, token_of(body))["status"] == "valid"
+    assert verify(client, token_of(issued))["status"] == "revoked"
+
+
+def test_key_rotation_retired_keys_verify_compromised_keys_do_not(client, bank, make_user, make_session,
+                                                                  auth_headers, app):
+    first = sit_and_pass(client, make_session, auth_headers, make_user("candidate"))["certificate"]
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
+    second = sit_and_pass(client, make_session, auth_headers, make_user("candidate"))["certificate"]
+    old_kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == first["id"]))
+    new_kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == second["id"]))
+    assert old_kid != new_kid
+    assert verify(client, token_of(first))["status"] == "valid"
+    keys = {k["kid"]: k for k in client.get("/api/v1/verify/keys").get_json()["keys"]}
+    assert keys[old_kid]["status"] == "retired" and keys[new_kid]["status"] == "active"
+    assert keys[old_kid]["alg"] == "EdDSA" and keys[old_kid]["crv"] == "Ed25519"
+    result = runner.invoke(args=["keys", "compromise", old_kid, "--reason", "Lộ khóa"])
+    assert result.exit_code == 0, result.output
+    assert verify(client, token_of(first))["status"] == "invalid"
+    assert verify(client, token_of(second))["status"] == "valid"
+
+
+def test_offline_verifier_uses_published_keys_only(client, issued, app, tmp_path):
+    published = tmp_path / "keys.json"
+    published.write_text(client.get("/api/v1/verify/keys").get_data(as_text=True), encoding="utf-8")
+    runner = app.test_cli_runner()
+    good = runner.invoke(args=["verify-offline", issued["verify_url"], "--keys", str(published)])
+    assert good.exit_code == 0, good.output
+    assert LONG_NAME in good.output
+    header, payload, signature = token_of(issued).split(".")
+    bad = runner.invoke(args=["verify-offline", f"{header}.{payload}.{signature[::-1]}", "--keys", str(published)])
+    assert bad.exit_code != 0 and "KHÔNG HỢP LỆ" in bad.output
+
+
+def test_burst_of_random_tokens_is_rate_limited(client, app):
+    app.config["VERIFY_RATE_LIMIT"] = "20/minute"
+    statuses = []
+    for i in range(25):
+        response = client.get(f"/api/v1/verify/{base64.urlsafe_b64encode(bytes([i]) * 40).decode()}")
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            assert response.get_json()["status"] == "invalid"
+    assert statuses[:20] == [200] * 20 and statuses[20:] == [429] * 5
+    assert client.get("/api/v1/verify/x").get_json()["code"] == "too_many_requests"
+
+
+def test_serials_are_sequential_and_unique(client, bank, make_user, make_session, auth_headers):
+    serials = [sit_and_pass(client, make_session, auth_headers, make_user("candidate"))["certificate"]["serial"]
+               for _ in range(3)]
+    numbers = [int(s.split("-")[2]) for s in serials]
+    assert numbers == [1, 2, 3]
+    assert all(is_valid_serial(s) for s in serials)
+
+
+def test_certificate_keeps_the_unit_printed_when_units_change(client, issued, holder, auth_headers):
+    unit = db.session.scalar(select(Unit).where(Unit.code == "BTR-BATRI"))
+    unit.name = "Ủy ban nhân dân xã Ba Tri"
+    db.session.commit()
+    assert verify(client, token_of(issued))["certificate"]["unit"] == "Ủy ban nhân dân huyện Ba Tri"
+
+
+def test_others_cannot_download_a_certificate(client, issued, make_user, auth_headers):
+    other = auth_headers(make_user("candidate"))
+    assert client.get(f"/api/v1/certificates/{issued['id']}/pdf", headers=other).status_code == 404
+    manager_elsewhere = auth_headers(make_user("unit_manager"))
+    assert client.get(f"/api/v1/certificates/{issued['id']}", headers=manager_elsewhere).status_code == 404
+
+
+def test_bulk_issue_and_zip_for_a_session(client, bank, make_user, make_session, auth_headers):
+    people = [make_user("candidate") for _ in range(2)]
+    from service.models import AttemptItem, ItemVersion
+
+    session = make_session(people)
+    for person in people:
+        headers = auth_headers(person)
+        attempt = client.post(f"/api/v1/exam-sessions/{session.id}/attempts", headers=headers).get_json()
+        for entry in attempt["items"]:
+            version = db.session.scalar(select(ItemVersion).join(AttemptItem).where(
+                AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
+            client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}",
+                       json={"answer": version.key}, headers=headers)
+        client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers)
+    proctor = auth_headers(make_user("proctor"))
+    url = f"/api/v1/exam-sessions/{session.id}/certificates"
+    assert client.get(url, headers=proctor).get_json() == {"certificates": 2, "rendered": 0, "pending": 2}
+    assert client.post(url, headers=proctor).get_json() == {"certificates": 2, "rendered": 2, "pending": 0}
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{url}.zip", headers=proctor).data))
+    stored = {c.serial: c.pdf for c in db.session.scalars(select(Certificate))}
+    assert {name: archive.read(name) for name in archive.namelist()} == {f"{s}.pdf": pdf for s, pdf in stored.items()}
+
+
+def test_concurrent_first_downloads_sign_once(app, client, issued, holder, auth_headers):
+    headers = auth_headers(holder)
+    bodies, barrier = [], threading.Barrier(4)
+
+    def fetch():
+        with app.test_client() as own:
+            barrier.wait()
+            bodies.append(own.get(f"/api/v1/certificates/{issued['id']}/pdf", headers=headers).data)
+
+    threads = [threading.Thread(target=fetch) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = db.session.scalar(select(Certificate.pdf).where(Certificate.public_id == issued["id"]))
+    assert all(body == stored for body in bodies)
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
