@@ -3,6 +3,7 @@
 import hashlib
 import json
 import secrets
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -198,27 +199,30 @@ def edit_item(item: Item, data: dict, author: User) -> ItemVersion:
     return version
 
 
-def upsert_loaded_item(data: dict, *, status: str = "active") -> str:
-    """For `bank load` and imports: create, add a new version when the content changed, or skip.
+class Upserted(NamedTuple):
+    result: str  # created, updated or skipped
+    code: str
 
-    :return: "created", "updated" or "skipped".
-    """
+
+def upsert_loaded_item(data: dict, *, status: str = "active", actor: User | None = None) -> Upserted:
+    """For `bank load` and imports: create, add a new version when the content changed, or skip.
+    A new active version retires the previous active one; a new draft waits for review."""
     item = db.session.scalar(select(Item).where(Item.code == data["code"])) if data.get("code") else None
     if item is None:
-        create_item(data, None, status=status)
-        return "created"
+        item = create_item(data, actor, status=status)
+        return Upserted("created", item.code)
     current = item.latest
     if current.content_sha256 == content_hash(data):
-        return "skipped"
+        return Upserted("skipped", item.code)
     check_item_data(data)
-    version = _new_version(item, data, author=None, status=status, previous=current)
+    version = _new_version(item, data, author=actor, status=status, previous=current)
     if status == "active":
         for older in item.versions:
             if older is not version and older.status == "active":
                 older.status = "retired"
     db.session.flush()
-    audit.record(None, "item.load", "item", item.id, version=version.number, status=status)
-    return "updated"
+    audit.record(actor, "item.load", "item", item.id, version=version.number, status=status)
+    return Upserted("updated", item.code)
 
 
 TRANSITIONS = {

@@ -86,7 +86,7 @@ def bank_load():
         raise click.ClickException(f"Ngân hàng câu hỏi có lỗi, không nạp gì:\n{lines}")
     counts = {"created": 0, "updated": 0, "skipped": 0}
     for item in items:
-        counts[upsert_loaded_item(item)] += 1
+        counts[upsert_loaded_item(item).result] += 1
     db.session.commit()
     click.echo(
         f"Khung năng lực {version.version} ({'mới' if new_framework else 'đã có'}); "

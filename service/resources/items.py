@@ -1,11 +1,16 @@
+from pathlib import Path
+
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from sqlalchemy import select
 
-from .. import bank
+import question_bank.formats
+
+from .. import bank, transfer
 from ..auth import current_user, requires
-from ..errors import not_found
+from ..errors import ApiError, not_found
 from ..extensions import db
 from ..models import Item, ItemVersion
 from ..models.bank import ITEM_STATUSES, item_version_audiences
@@ -14,6 +19,8 @@ from .schemas import PageArgs, page_of
 blp = Blueprint("items", __name__, description="Ngân hàng câu hỏi")
 
 STAFF_READERS = ("author", "reviewer")
+FORMATS = question_bank.formats.FORMATS
+TEMPLATE_FILE = Path(question_bank.formats.__file__).parent / "template.xlsx"
 
 
 class ItemWriteSchema(Schema):
@@ -80,6 +87,22 @@ def version_json(v: ItemVersion) -> dict:
     }
 
 
+def _filtered(query, args):
+    if "competence" in args:
+        query = query.where(ItemVersion.competence_code == args["competence"])
+    if "level" in args:
+        query = query.where(ItemVersion.level_code == args["level"])
+    if "status" in args:
+        query = query.where(ItemVersion.status == args["status"])
+    if "audience" in args:
+        query = query.where(ItemVersion.id.in_(
+            select(item_version_audiences.c.item_version_id)
+            .where(item_version_audiences.c.audience_code == args["audience"])))
+    if args.get("q"):
+        query = query.where(ItemVersion.stem.icontains(args["q"], autoescape=True))
+    return query
+
+
 def _get_item(item_id: int) -> Item:
     item = db.session.get(Item, item_id)
     if item is None:
@@ -93,23 +116,7 @@ class Items(MethodView):
     @blp.arguments(ItemFilterArgs, location="query")
     def get(self, args):
         """Items (their latest version), filtered by competence, level, audience, status or text."""
-        latest = (select(ItemVersion.item_id, db.func.max(ItemVersion.number).label("n"))
-                  .group_by(ItemVersion.item_id).subquery())
-        query = (select(ItemVersion)
-                 .join(latest, (ItemVersion.item_id == latest.c.item_id) & (ItemVersion.number == latest.c.n))
-                 .order_by(ItemVersion.item_id))
-        if "competence" in args:
-            query = query.where(ItemVersion.competence_code == args["competence"])
-        if "level" in args:
-            query = query.where(ItemVersion.level_code == args["level"])
-        if "status" in args:
-            query = query.where(ItemVersion.status == args["status"])
-        if "audience" in args:
-            query = query.where(ItemVersion.id.in_(
-                select(item_version_audiences.c.item_version_id)
-                .where(item_version_audiences.c.audience_code == args["audience"])))
-        if args.get("q"):
-            query = query.where(ItemVersion.stem.ilike(f"%{args['q']}%"))
+        query = _filtered(transfer.latest_versions_query(), args)
         return page_of(query, args, db.session, version_json)
 
     @requires("author")
@@ -155,3 +162,76 @@ class ItemTransition(MethodView):
         bank.transition(version, body["action"], current_user(), body.get("comment"))
         db.session.commit()
         return version_json(version)
+
+
+class ImportForm(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(validate=validate.OneOf(list(FORMATS)))
+    import_valid = fields.Boolean(load_default=False)
+    # Defaults for files from other systems (Moodle) that carry no competence, level or audience.
+    competence = fields.String()
+    level = fields.String()
+    audiences = fields.String(metadata={"description": "mã đối tượng, cách nhau bởi dấu phẩy"})
+
+
+class ExportArgs(ItemFilterArgs):
+    format = fields.String(required=True, validate=validate.OneOf(list(FORMATS)))
+
+
+def guess_format(filename: str) -> str | None:
+    name = filename.lower()
+    for fmt in FORMATS.values():
+        if name.endswith(fmt.extension) or (fmt.name == "gift" and name.endswith(".gift")):
+            return fmt.name
+    return None
+
+
+@blp.route("/items/import")
+class Import(MethodView):
+    @requires("author")
+    @blp.arguments(ImportForm, location="form")
+    def post(self, form):
+        """Import questions from a file (multipart field `file`; `format` or the file extension says which).
+
+        The report lists created, updated, skipped (with reason) and errors (with row or line and field).
+        A file with any error imports nothing unless `import_valid=true`. Imported questions are drafts.
+        """
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ApiError(422, "validation_error", "Cần gửi tệp trong trường `file`.", {"file": ["Bắt buộc."]})
+        fmt = form.get("format") or guess_format(upload.filename)
+        if fmt is None:
+            raise ApiError(422, "validation_error", "Không nhận ra định dạng tệp; hãy chọn `format`.",
+                           {"format": [f"Một trong: {', '.join(FORMATS)}"]})
+        defaults = {k: form[k] for k in ("competence", "level") if form.get(k)}
+        if form.get("audiences"):
+            defaults["audiences"] = [code.strip() for code in form["audiences"].split(",") if code.strip()]
+        report = transfer.import_file(upload.read(), fmt, current_user(), import_valid=form["import_valid"],
+                                      defaults=defaults)
+        db.session.commit()
+        return report, 200 if report["imported"] else 422
+
+
+@blp.route("/items/export")
+class Export(MethodView):
+    @requires(*STAFF_READERS)
+    @blp.arguments(ExportArgs, location="query")
+    @blp.response(200, content_type="application/octet-stream")
+    def get(self, args):
+        """Export the latest version of every item matching the filters, in a format that re-imports."""
+        fmt = FORMATS[args["format"]]
+        data = transfer.export_versions(_filtered(transfer.latest_versions_query(), args), fmt.name)
+        return Response(data, mimetype=fmt.media_type, headers={
+            "Content-Disposition": f'attachment; filename="ngan-hang-cau-hoi{fmt.extension}"'})
+
+
+@blp.route("/items/template.xlsx")
+class Template(MethodView):
+    @requires(*STAFF_READERS)
+    @blp.response(200, content_type=FORMATS["xlsx"].media_type)
+    def get(self):
+        """The XLSX template with Vietnamese headers, an example row and a guide sheet."""
+        return Response(TEMPLATE_FILE.read_bytes(), mimetype=FORMATS["xlsx"].media_type, headers={
+            "Content-Disposition": 'attachment; filename="mau-nhap-cau-hoi.xlsx"'})

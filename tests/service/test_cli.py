@@ -1,0 +1,94 @@
+"""The Flask CLI commands of SPEC §8."""
+
+from sqlalchemy import func, select
+
+from service.extensions import db
+from service.models import AuditEntry, Blueprint, ExamSession, Item, ItemVersion, Unit, User
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_bank_load_twice_changes_nothing(app, bank):
+    counts = (db.session.scalar(select(func.count()).select_from(ItemVersion)),
+              db.session.scalar(select(func.count()).select_from(Blueprint)),
+              db.session.scalar(select(func.count()).select_from(AuditEntry)))
+    second = run(app, "bank", "load")
+    assert second.exit_code == 0, second.output
+    assert "tạo 0, cập nhật 0" in second.output
+    assert counts == (db.session.scalar(select(func.count()).select_from(ItemVersion)),
+                      db.session.scalar(select(func.count()).select_from(Blueprint)),
+                      db.session.scalar(select(func.count()).select_from(AuditEntry)))
+    assert db.session.scalar(select(func.count()).select_from(Item)) == counts[0]
+
+
+def test_users_create_reads_the_password_from_stdin(app, bank, client):
+    run(app, "units", "load")
+    result = run(app, "users", "create", "nguyenvana", "--role", "candidate", "--unit", "BTR-BATRI",
+                 "--full-name", "Nguyễn Văn A", "--birth-date", "1990-01-02", "--audience", "cong_chuc",
+                 "--password-stdin", input="mot-mat-khau-dai\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "nguyenvana"))
+    assert user.full_name == "Nguyễn Văn A" and user.unit.code == "BTR-BATRI"
+    assert "mot-mat-khau-dai" not in user.password_hash
+    login = client.post("/api/v1/auth/token", json={"username": "nguyenvana", "password": "mot-mat-khau-dai"})
+    assert login.status_code == 200
+
+
+def test_users_create_refuses_bad_input_and_changes_nothing(app, bank):
+    run(app, "units", "load")
+    cases = [
+        ["x", "--role", "emperor"],
+        ["ab cd", "--role", "admin"],
+        ["nguoi1", "--role", "candidate", "--audience", "cong_chuc"],  # no unit, no birth date
+        ["nguoi2", "--role", "admin", "--unit", "KHONG-CO"],
+        ["nguoi3", "--role", "candidate", "--unit", "BTR", "--birth-date", "1990-01-01", "--audience", "ngoai"],
+    ]
+    for args in cases:
+        result = run(app, "users", "create", *args, "--password-stdin", input="mot-mat-khau-dai\n")
+        assert result.exit_code != 0, args
+    short = run(app, "users", "create", "nguoi4", "--role", "admin", "--password-stdin", input="ngan\n")
+    assert short.exit_code != 0 and "ít nhất" in short.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_units_load_both_structures(app):
+    assert run(app, "units", "load").exit_code == 0
+    structures = set(db.session.scalars(select(Unit.structure)))
+    assert structures == {"2021", "2025"}
+    commune = db.session.scalar(select(Unit).where(Unit.code == "VLG-PANHOI"))
+    assert commune.parent.code == "VLG" and commune.type.structure == "2025"
+    assert run(app, "units", "load").output.strip().endswith("thêm 0 đơn vị.")
+
+
+def test_demo_makes_a_ready_service(app, client):
+    result = run(app, "demo")
+    assert result.exit_code == 0, result.output
+    for role in ("admin", "author", "reviewer", "proctor", "unit_manager", "candidate"):
+        assert role in result.output
+    line = next(ln for ln in result.output.splitlines() if ln.strip().startswith("thisinh "))
+    password = line.split()[-1]
+    token = client.post("/api/v1/auth/token", json={"username": "thisinh", "password": password}).get_json()
+    sessions = client.get("/api/v1/exam-sessions",
+                          headers={"Authorization": f"Bearer {token['access_token']}"}).get_json()
+    assert sessions["total"] == 1
+    assert db.session.scalar(select(func.count()).select_from(ExamSession)) == 3
+    again = run(app, "demo")
+    assert again.exit_code == 0 and password not in again.output
+
+
+def test_framework_and_blueprints_api(client, bank, make_user, auth_headers):
+    headers = auth_headers(make_user("candidate"))
+    framework = client.get("/api/v1/framework", headers=headers).get_json()
+    assert {a["code"] for a in framework["audiences"]} == {"lanh_dao", "chuyen_trach", "cong_chuc"}
+    assert [lv["code"] for lv in framework["levels"]] == ["co_ban", "trung_cap", "nang_cao"]
+    areas = {a["code"]: a for a in framework["areas"]}
+    assert {"AT.3", "AT.4"} <= {c["code"] for c in areas["AT"]["competences"]}
+    assert all(a["name"] for a in framework["audiences"])
+    blueprints = client.get("/api/v1/blueprints", headers=headers).get_json()["items"]
+    assert {b["audience"] for b in blueprints} == {"lanh_dao", "chuyen_trach", "cong_chuc"}
+    for bp in blueprints:
+        assert bp["item_count"] == sum(c["count"] for c in bp["cells"])
+        assert bp["duration_minutes"] > 0
+        assert 0 < bp["pass_rule"]["area_min_percent"] <= bp["pass_rule"]["pass_percent"] <= 100
