@@ -1,5 +1,7 @@
 """SatHach: the digital-skills assessment and certification service."""
 
+from pathlib import Path
+
 from flask import Flask, g
 
 from . import config as config_module
@@ -23,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)  # the default SQLite file lives here
     app.json.ensure_ascii = False
     _configure_rate_limits(app)
 
@@ -69,6 +72,4 @@ def _vn_date(iso_date: str) -> str:
 
 
 def _migrations_dir():
-    from pathlib import Path
-
     return Path(__file__).resolve().parent.parent / "migrations"
