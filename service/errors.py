@@ -31,6 +31,16 @@ def not_found(what: str = "Không tìm thấy.") -> ApiError:
     return ApiError(404, "not_found", what)
 
 
+def get_or_404(model, ident, what: str):
+    """The row with this primary key. :raise ApiError 404: with `what` as the message."""
+    from .extensions import db
+
+    row = db.session.get(model, ident)
+    if row is None:
+        raise not_found(what)
+    return row
+
+
 def error_body(status: int, code: str | None = None, message: str | None = None, errors=None) -> dict:
     default_code, default_message = MESSAGES.get(status, ("error", "Lỗi."))
     body = {"code": code or default_code, "status": status, "message": message or default_message}

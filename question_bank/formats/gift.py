@@ -45,7 +45,7 @@ SatHach additions, which Moodle reads as plain comments:
 import json
 import re
 
-from .interchange import ParseResult, file_error, make_item
+from .interchange import ParseResult, file_error, make_item, multiple_key_from_weights, single_key_from_weights
 from .text import clean_text, html_to_text, optional_text
 
 # While the structure of a question is parsed, each escaped control character stands as a
@@ -61,7 +61,6 @@ _SATHACH_COMMENT = re.compile(r"//\s*sathach:(.*)$")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 # Tolerance on the sum of the positive weights of a multiple-response question, in percent.
-_WEIGHT_TOLERANCE = 1.0
 
 _HEADER = "// Ngân hàng câu hỏi SatHach, định dạng GIFT (Moodle)."
 _ORDERING_NOTE = "// Câu hỏi sắp xếp: GIFT không có loại này nên SatHach ghi cả câu hỏi vào dòng dưới đây."
@@ -202,50 +201,9 @@ def _read_choices(answers: str, problems: list) -> tuple[str, list[str], object]
         options.append(_formatted_text(body.split("#", 1)[0]))
         weights.append(weight)
     if any(part.startswith("=") for part in parts):
-        return "single_choice", options, _single_key(weights, problems)
-    return "multiple_response", options, _multiple_key(weights, problems)
-
-
-def _single_key(weights: list[float], problems: list) -> int | None:
-    correct = [i for i, weight in enumerate(weights) if abs(weight - 100) < 0.01]
-    for i, weight in enumerate(weights):
-        if weight > 0 and i not in correct:
-            problems.append(
-                (
-                    "key",
-                    f"Phương án thứ {i + 1} được {weight:g}% số điểm: SatHach chấm cả câu đúng hoặc sai, "
-                    "nên câu một lựa chọn chỉ có một đáp án 100%, các phương án khác 0% hoặc âm.",
-                )
-            )
-            return None
-    if not correct:
-        problems.append(("key", "Không có đáp án đúng (phương án bắt đầu bằng «=»)."))
-        return None
-    if len(correct) > 1:
-        problems.append(("key", "Câu một lựa chọn có nhiều hơn một đáp án đúng."))
-        return None
-    return correct[0]
-
-
-def _multiple_key(weights: list[float], problems: list) -> list[int] | None:
-    correct = [i for i, weight in enumerate(weights) if weight > 0]
-    if not correct:
-        problems.append(("key", "Không có đáp án đúng (phương án có trọng số dương, ví dụ ~%50%)."))
-        return None
-    if len(correct) < 2:
-        problems.append(("key", "Câu nhiều lựa chọn cần ít nhất 2 đáp án đúng (trọng số dương)."))
-        return None
-    total = sum(weights[i] for i in correct)
-    if abs(total - 100) > _WEIGHT_TOLERANCE:
-        problems.append(
-            (
-                "key",
-                f"Tổng trọng số các đáp án đúng là {total:g}%, phải là 100% "
-                "(SatHach chấm cả câu đúng hoặc sai).",
-            )
-        )
-        return None
-    return correct
+        names = [f"Phương án thứ {i + 1}" for i in range(len(options))]
+        return "single_choice", options, single_key_from_weights(weights, names, problems)
+    return "multiple_response", options, multiple_key_from_weights(weights, problems)
 
 
 def _read_ordering(result: ParseResult, line_number: int, data: dict, problems: list) -> None:

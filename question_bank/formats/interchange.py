@@ -185,3 +185,39 @@ def require_exportable(items: list[dict]) -> None:
             name = item.get("code") if isinstance(item, dict) else None
             label = f"«{name}»" if name else f"thứ {number}"
             raise ValueError(f"Không xuất được câu hỏi {label}: {problems[0][1]}")
+
+
+# -- Moodle's answer weights ("fractions", in percent) to SatHach keys: GIFT and Moodle XML share them.
+
+WEIGHT_TOLERANCE = 1.0  # Moodle writes thirds as 33.33333; the weights of a key must add up to 100 within this
+
+
+def single_key_from_weights(weights: list[float], names: list[str], problems: list) -> int | None:
+    """The one answer at 100 %; every other answer at 0 % or below (SatHach grades all or nothing)."""
+    correct = [i for i, weight in enumerate(weights) if abs(weight - 100) < 0.01]
+    for i, weight in enumerate(weights):
+        if weight > 0 and i not in correct:
+            problems.append(("key", f"{names[i]} được {weight:g}% số điểm: SatHach chấm cả câu đúng hoặc sai, "
+                                    "nên câu một lựa chọn chỉ có một đáp án 100%, các phương án khác 0% hoặc âm."))
+            return None
+    if not correct:
+        problems.append(("key", "Không có đáp án đúng (phương án có trọng số 100%, trong GIFT bắt đầu bằng «=»)."))
+        return None
+    if len(correct) > 1:
+        problems.append(("key", "Câu một lựa chọn có nhiều hơn một đáp án đúng."))
+        return None
+    return correct[0]
+
+
+def multiple_key_from_weights(weights: list[float], problems: list) -> list[int] | None:
+    """The answers with a positive weight; at least two, adding up to 100 %."""
+    correct = [i for i, weight in enumerate(weights) if weight > 0]
+    if len(correct) < 2:
+        problems.append(("key", "Câu nhiều lựa chọn cần ít nhất 2 đáp án đúng (trọng số dương)."))
+        return None
+    total = sum(weights[i] for i in correct)
+    if abs(total - 100) > WEIGHT_TOLERANCE:
+        problems.append(("key", f"Tổng trọng số các đáp án đúng là {total:g}%, phải là 100% "
+                                "(SatHach chấm cả câu đúng hoặc sai)."))
+        return None
+    return correct

@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 import defusedxml
 import defusedxml.ElementTree
 
-from .interchange import ParseResult, file_error, make_item
+from .interchange import ParseResult, file_error, make_item, multiple_key_from_weights, single_key_from_weights
 from .text import clean_text, html_to_text, optional_text
 
 SUPPORTED_TYPES = {"multichoice", "truefalse", "ordering"}
@@ -37,7 +37,6 @@ _TAG_FIELDS = {"competence": "competence", "level": "level", "source": "source"}
 _AUDIENCE_TAG = "audience"
 
 # Tolerance, in percent, on fractions written with a few decimals (33.33333 x 3).
-_FRACTION_TOLERANCE = 1.0
 
 _INVALID = "Tệp XML không hợp lệ hoặc không an toàn: "
 
@@ -117,44 +116,13 @@ def _is_single(question: ET.Element) -> bool:
 def _single_key(answers: list, problems: list) -> int | None:
     if not answers or any(fraction is None for _, fraction in answers):
         return None
-    correct = [i for i, (_, fraction) in enumerate(answers) if abs(fraction - 100) < 0.01]
-    for i, (text, fraction) in enumerate(answers):
-        if fraction > 0 and i not in correct:
-            problems.append(
-                (
-                    "key",
-                    f"Phương án «{text}» được {fraction:g}% số điểm: SatHach chấm cả câu đúng hoặc sai, "
-                    "nên câu một lựa chọn chỉ có một đáp án 100%, các phương án khác 0% hoặc âm.",
-                )
-            )
-            return None
-    if not correct:
-        problems.append(("key", "Không có đáp án đúng (phương án có trọng số 100%)."))
-        return None
-    if len(correct) > 1:
-        problems.append(("key", "Câu một lựa chọn có nhiều hơn một đáp án đúng."))
-        return None
-    return correct[0]
+    return single_key_from_weights([f for _, f in answers], [f"Phương án «{t}»" for t, _ in answers], problems)
 
 
 def _multiple_key(answers: list, problems: list) -> list[int] | None:
     if not answers or any(fraction is None for _, fraction in answers):
         return None
-    correct = [i for i, (_, fraction) in enumerate(answers) if fraction > 0]
-    if len(correct) < 2:
-        problems.append(("key", "Câu nhiều lựa chọn cần ít nhất 2 đáp án đúng (trọng số dương)."))
-        return None
-    total = sum(answers[i][1] for i in correct)
-    if abs(total - 100) > _FRACTION_TOLERANCE:
-        problems.append(
-            (
-                "key",
-                f"Tổng trọng số các đáp án đúng là {total:g}%, phải là 100% "
-                "(SatHach chấm cả câu đúng hoặc sai).",
-            )
-        )
-        return None
-    return correct
+    return multiple_key_from_weights([f for _, f in answers], problems)
 
 
 def _true_false_key(answers: list, problems: list) -> bool | None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .. import clock, issuing
 from ..auth import current_user, requires
-from ..errors import not_found
+from ..errors import get_or_404, not_found
 from ..exams import _subtree
 from ..extensions import db
 from ..models import Attempt, Certificate, ExamSession
@@ -35,12 +35,17 @@ class ReissueSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
 
 
-def _visible_certificate(public_id: str) -> Certificate:
-    """The certificate if the caller may see it: its holder, admins, proctors, or the holder's unit manager."""
+def _certificate(public_id: str) -> Certificate:
     cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
-    user = current_user()
     if cert is None:
         raise not_found("Không tìm thấy chứng nhận.")
+    return cert
+
+
+def _visible_certificate(public_id: str) -> Certificate:
+    """The certificate if the caller may see it: its holder, admins, proctors, or the holder's unit manager."""
+    cert = _certificate(public_id)
+    user = current_user()
     if cert.user_id == user.id or user.role in ("admin", "proctor"):
         return cert
     if user.role == "unit_manager" and user.unit_id and cert.user.unit_id in _subtree(user.unit_id):
@@ -90,9 +95,7 @@ class Revoke(MethodView):
     @blp.arguments(RevokeSchema)
     def post(self, body, public_id):
         """Revoke with a reason (admin, audited)."""
-        cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
-        if cert is None:
-            raise not_found("Không tìm thấy chứng nhận.")
+        cert = _certificate(public_id)
         issuing.revoke(cert, body["reason"], current_user())
         db.session.commit()
         return certificate_json(cert)
@@ -105,17 +108,14 @@ class Reissue(MethodView):
     @blp.response(201)
     def post(self, body, public_id):
         """Reissue after a name correction: a new certificate; the old one becomes superseded (admin, audited)."""
-        cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
-        if cert is None:
-            raise not_found("Không tìm thấy chứng nhận.")
+        cert = _certificate(public_id)
         new = issuing.reissue(cert, body["holder_name"], body["reason"], current_user())
         db.session.commit()
         return certificate_json(new)
 
 
 def _session_certificates(session_id: int):
-    if db.session.get(ExamSession, session_id) is None:
-        raise not_found("Không tìm thấy kỳ sát hạch.")
+    get_or_404(ExamSession, session_id, "Không tìm thấy kỳ sát hạch.")
     return (select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id)
             .where(Attempt.session_id == session_id, Certificate.status == "valid").order_by(Certificate.id))
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from .. import clock, exams
 from ..auth import current_user, requires
-from ..errors import ApiError, not_found
+from ..errors import ApiError, get_or_404, not_found
 from ..extensions import db
 from ..models import Attempt, AttemptItem, Certificate, ExamSession, ItemVersion
 from ..models.exam import REVIEW_MODES
@@ -101,10 +101,7 @@ def session_json(s: ExamSession, user=None) -> dict:
 
 
 def _get_session(session_id: int) -> ExamSession:
-    session = db.session.get(ExamSession, session_id)
-    if session is None:
-        raise not_found("Không tìm thấy kỳ sát hạch.")
-    return session
+    return get_or_404(ExamSession, session_id, "Không tìm thấy kỳ sát hạch.")
 
 
 def _get_attempt(attempt_id: int, *, owner_only: bool) -> Attempt:

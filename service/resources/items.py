@@ -10,7 +10,7 @@ import question_bank.formats
 
 from .. import bank, transfer
 from ..auth import current_user, requires
-from ..errors import ApiError, not_found
+from ..errors import ApiError, get_or_404, not_found
 from ..extensions import db
 from ..models import Item, ItemVersion
 from ..models.bank import ITEM_STATUSES, item_version_audiences
@@ -104,10 +104,7 @@ def _filtered(query, args):
 
 
 def _get_item(item_id: int) -> Item:
-    item = db.session.get(Item, item_id)
-    if item is None:
-        raise not_found("Không tìm thấy câu hỏi.")
-    return item
+    return get_or_404(Item, item_id, "Không tìm thấy câu hỏi.")
 
 
 @blp.route("/items")

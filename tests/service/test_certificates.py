@@ -25,13 +25,11 @@ from service.models.types import utcnow
 LONG_NAME = "Nguyễn Thị Hồng Nhung Tôn Nữ Phương Thảo"
 
 
-def sit_and_pass(client, make_session, auth_headers, person, **session_overrides):
+def pass_exam(client, headers, session_id):
     """Start, answer every item right, submit: the submit body."""
     from service.models import AttemptItem, ItemVersion
 
-    session = make_session([person], **session_overrides)
-    headers = auth_headers(person)
-    attempt = client.post(f"/api/v1/exam-sessions/{session.id}/attempts", headers=headers).get_json()
+    attempt = client.post(f"/api/v1/exam-sessions/{session_id}/attempts", headers=headers).get_json()
     for entry in attempt["items"]:
         version = db.session.scalar(select(ItemVersion).join(AttemptItem).where(
             AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
@@ -40,6 +38,10 @@ def sit_and_pass(client, make_session, auth_headers, person, **session_overrides
     body = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()
     assert body["result"]["passed"], body
     return body
+
+
+def sit_and_pass(client, make_session, auth_headers, person, **session_overrides):
+    return pass_exam(client, auth_headers(person), make_session([person], **session_overrides).id)
 
 
 @pytest.fixture
@@ -283,18 +285,9 @@ def test_others_cannot_download_a_certificate(client, issued, make_user, auth_he
 
 def test_bulk_issue_and_zip_for_a_session(client, bank, make_user, make_session, auth_headers):
     people = [make_user("candidate") for _ in range(2)]
-    from service.models import AttemptItem, ItemVersion
-
     session = make_session(people)
     for person in people:
-        headers = auth_headers(person)
-        attempt = client.post(f"/api/v1/exam-sessions/{session.id}/attempts", headers=headers).get_json()
-        for entry in attempt["items"]:
-            version = db.session.scalar(select(ItemVersion).join(AttemptItem).where(
-                AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
-            client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}",
-                       json={"answer": version.key}, headers=headers)
-        client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers)
+        pass_exam(client, auth_headers(person), session.id)
     proctor = auth_headers(make_user("proctor"))
     url = f"/api/v1/exam-sessions/{session.id}/certificates"
     assert client.get(url, headers=proctor).get_json() == {"certificates": 2, "rendered": 0, "pending": 2}

@@ -402,3 +402,55 @@ def test_full_review_after_close_shows_keys_and_explanations(client, bank, candi
     after = client.get(f"/api/v1/attempts/{attempt['id']}", headers=headers).get_json()
     assert all("key" in i and "explanation" in i for i in after["items"])
     assert after["result"]["missed_competences"]
+
+
+def test_enrol_by_unit_takes_its_candidates_of_the_right_audience(client, app, bank, make_user, auth_headers):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    inside = make_user("candidate", unit_code="BTR-BATRI")
+    leader = make_user("candidate", unit_code="BTR-BATRI", audience_code="lanh_dao")
+    elsewhere = make_user("candidate", unit_code="BTR-STC")
+    response = client.post("/api/v1/exam-sessions", headers=auth_headers(make_user("proctor")), json={
+        "title": "Kỳ của huyện Ba Tri", "blueprint": "BP-CCVC", "opens_at": "2026-01-01T00:00:00Z",
+        "closes_at": "2030-01-01T00:00:00Z", "units": ["BTR-BATRI"]})
+    assert response.status_code == 201
+    from service.models import Enrolment
+
+    enrolled = set(db.session.scalars(select(Enrolment.user_id).where(
+        Enrolment.session_id == response.get_json()["id"])))
+    assert inside.id in enrolled and leader.id not in enrolled and elsewhere.id not in enrolled
+
+
+def test_unit_manager_enrols_only_their_own_unit(client, app, bank, make_user, make_session, auth_headers):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    session = make_session([])
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+    url = f"/api/v1/exam-sessions/{session.id}/enrolments"
+    mine = make_user("candidate", unit_code="BTR-BATRI")
+    other = make_user("candidate", unit_code="BTR-STC")
+    assert client.post(url, json={"candidates": [other.username]}, headers=manager).status_code == 403
+    assert client.post(url, json={"units": ["BTR-STC"]}, headers=manager).status_code == 403
+    added = client.post(url, json={"candidates": [mine.username]}, headers=manager)
+    assert added.status_code == 200 and added.get_json() == {"added": 1}
+
+
+def test_a_drawn_version_never_changes(client, bank, candidate, make_user, make_session, auth_headers):
+    session = make_session([candidate])
+    headers = auth_headers(candidate)
+    attempt = start(client, headers, session.id).get_json()
+    first = attempt["items"][0]
+    version = stored_item(attempt["id"], 1)
+    assert version.used
+    author, reviewer = auth_headers(make_user("author")), auth_headers(make_user("reviewer"))
+    from service.transfer import interchange_of
+
+    changed = interchange_of(version)
+    changed.pop("code")
+    changed["stem"] = "Câu hỏi đã được biên tập lại?"
+    url = f"/api/v1/items/{first['item_id']}"
+    assert client.put(url, json=changed, headers=author).status_code == 200
+    client.post(f"{url}/transitions", json={"action": "submit"}, headers=author)
+    assert client.post(f"{url}/transitions", json={"action": "approve"}, headers=reviewer).status_code == 200
+    again = client.get(f"/api/v1/attempts/{attempt['id']}", headers=headers).get_json()
+    assert again["items"][0]["stem"] == first["stem"] != "Câu hỏi đã được biên tập lại?"
+    db.session.refresh(version)
+    assert version.stem == first["stem"] and version.status == "retired"
