@@ -26,6 +26,11 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)  # the default SQLite file lives here
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a load balancer: take the client address (login throttling, rate limits) from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
     app.json.ensure_ascii = False
     _configure_rate_limits(app)
 

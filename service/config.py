@@ -33,6 +33,7 @@ def from_environment(environ=os.environ) -> dict:
         "ISSUER_PLACE": environ.get("ISSUER_PLACE", "Bến Tre"),
         "SERIAL_PREFIX": environ.get("SERIAL_PREFIX", "BTR"),
         "TOKEN_TTL_SECONDS": int(environ.get("TOKEN_TTL_SECONDS", 8 * 3600)),
+        "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", 0)),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "INSTANCE_DIR": str(instance),
         "SESSION_COOKIE_HTTPONLY": True,

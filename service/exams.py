@@ -21,6 +21,7 @@ from .models import (
     Attempt,
     AttemptItem,
     Blueprint,
+    Certificate,
     Competence,
     Enrolment,
     ExamSession,
@@ -133,10 +134,16 @@ def enrol(session: ExamSession, usernames: list[str], unit_codes: list[str], act
 
 
 def sessions_open_for(user: User, now: datetime) -> list[ExamSession]:
+    """Sessions the candidate may sit now: enrolled, inside the window, with a live attempt or one left."""
+    used = (select(Attempt.session_id, func.count().label("n"),
+                   func.count(Attempt.live_slot).label("live"))
+            .where(Attempt.user_id == user.id).group_by(Attempt.session_id).subquery())
     return list(db.session.scalars(
         select(ExamSession)
         .join(Enrolment, Enrolment.session_id == ExamSession.id)
-        .where(Enrolment.user_id == user.id, ExamSession.opens_at <= now, ExamSession.closes_at > now)
+        .outerjoin(used, used.c.session_id == ExamSession.id)
+        .where(Enrolment.user_id == user.id, ExamSession.opens_at <= now, ExamSession.closes_at > now,
+               (func.coalesce(used.c.n, 0) < ExamSession.max_attempts) | (func.coalesce(used.c.live, 0) > 0))
         .order_by(ExamSession.closes_at)
     ))
 
@@ -253,17 +260,24 @@ def close_if_expired(attempt: Attempt, now: datetime) -> bool:
 
 
 def save_answer(attempt: Attempt, position: int, answer, now: datetime) -> AttemptItem:
-    """:raise ApiError 409: the attempt is closed. 404: no such position. 422: wrong answer shape."""
+    """:raise ApiError 409: the attempt is closed. 404: no such position. 422: wrong answer shape.
+
+    The attempt row is read FOR SHARE (PostgreSQL): a save and a submit of the same attempt never
+    interleave, so an answer is either in the score or refused, never saved after the scoring."""
+    row = db.session.execute(
+        select(AttemptItem, ItemVersion.type, ItemVersion.options, Attempt.status)
+        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
+        .with_for_update(read=True, of=Attempt)
+    ).first()
+    if row is not None and row.status != attempt.status:
+        db.session.refresh(attempt)
     if close_if_expired(attempt, now):
         raise ApiError(409, "attempt_closed", "Bài thi đã kết thúc, không thể lưu câu trả lời.")
-    row = db.session.execute(
-        select(AttemptItem, ItemVersion.type, ItemVersion.options)
-        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-        .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
-    ).first()
     if row is None:
         raise ApiError(404, "not_found", "Không có câu hỏi ở vị trí này trong bài thi.")
-    attempt_item, kind, options = row
+    attempt_item, kind, options, _ = row
     try:
         get_item_type(kind).validate_answer(options, answer)
     except AnswerShapeError as exc:
@@ -350,6 +364,7 @@ def add_time(attempt: Attempt, minutes: int, reason: str, actor: User, now: date
 
 
 def void(attempt: Attempt, reason: str, actor: User, now: datetime) -> Attempt:
+    """Void an attempt; a certificate it earned is revoked with the same reason."""
     if attempt.status == "voided":
         raise ApiError(409, "already_voided", "Bài thi đã bị hủy trước đó.")
     attempt.status, attempt.live_slot, attempt.void_reason = "voided", None, reason
@@ -357,6 +372,11 @@ def void(attempt: Attempt, reason: str, actor: User, now: datetime) -> Attempt:
     attempt.closed_by = attempt.closed_by or "void"
     db.session.flush()
     audit.record(actor, "attempt.void", "attempt", attempt.id, reason=reason)
+    from .issuing import revoke
+
+    for cert in db.session.scalars(select(Certificate).where(
+            Certificate.attempt_id == attempt.id, Certificate.status == "valid")):
+        revoke(cert, f"Bài thi bị hủy: {reason}", actor)
     return attempt
 
 

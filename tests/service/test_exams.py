@@ -454,3 +454,26 @@ def test_a_drawn_version_never_changes(client, bank, candidate, make_user, make_
     assert again["items"][0]["stem"] == first["stem"] != "Câu hỏi đã được biên tập lại?"
     db.session.refresh(version)
     assert version.stem == first["stem"] and version.status == "retired"
+
+
+def test_voiding_a_passed_attempt_revokes_its_certificate(client, bank, candidate, make_user, make_session,
+                                                          auth_headers):
+    session = make_session([candidate])
+    headers = auth_headers(candidate)
+    attempt = start(client, headers, session.id).get_json()
+    answer_all(client, headers, attempt, right_answer)
+    certificate = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()["certificate"]
+    proctor = auth_headers(make_user("proctor"))
+    client.post(f"/api/v1/attempts/{attempt['id']}/void", json={"reason": "Thi hộ"}, headers=proctor)
+    token = certificate["verify_url"].rsplit("/v/", 1)[1]
+    answer = client.get(f"/api/v1/verify/{token}").get_json()
+    assert answer["status"] == "revoked" and "Thi hộ" in answer["revoked"]["reason"]
+
+
+def test_sessions_without_attempts_left_are_not_listed(client, bank, candidate, make_session, auth_headers):
+    session = make_session([candidate], max_attempts=1)
+    headers = auth_headers(candidate)
+    attempt = start(client, headers, session.id).get_json()
+    assert [s["id"] for s in client.get("/api/v1/exam-sessions", headers=headers).get_json()["items"]] == [session.id]
+    client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers)
+    assert client.get("/api/v1/exam-sessions", headers=headers).get_json()["items"] == []
