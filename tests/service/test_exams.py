@@ -477,3 +477,25 @@ def test_sessions_without_attempts_left_are_not_listed(client, bank, candidate, 
     assert [s["id"] for s in client.get("/api/v1/exam-sessions", headers=headers).get_json()["items"]] == [session.id]
     client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers)
     assert client.get("/api/v1/exam-sessions", headers=headers).get_json()["items"] == []
+
+
+def test_no_candidate_response_carries_key_material_before_close(client, bank, candidate, make_session,
+                                                                 auth_headers):
+    session = make_session([candidate], review_mode="full")
+    headers = auth_headers(candidate)
+    bodies = [client.get("/api/v1/exam-sessions", headers=headers).get_json(),
+              client.get(f"/api/v1/exam-sessions/{session.id}", headers=headers).get_json()]
+    attempt = start(client, headers, session.id).get_json()
+    bodies.append(attempt)
+    for entry in attempt["items"]:
+        version = stored_item(attempt["id"], entry["position"])
+        bodies.append(client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}",
+                                 json={"answer": wrong_answer(version)}, headers=headers).get_json())
+    bodies.append(start(client, headers, session.id).get_json())
+    bodies.append(client.get(f"/api/v1/attempts/{attempt['id']}", headers=headers).get_json())
+    for body in bodies:
+        assert_no_key_material(body)
+        text = json.dumps(body, ensure_ascii=False)
+        for entry in attempt["items"]:
+            explanation = stored_item(attempt["id"], entry["position"]).explanation
+            assert explanation not in text
