@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, g
 
 from . import config as config_module
-from .extensions import api, db, limiter, migrate
+from .extensions import api, csrf, db, limiter, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -39,15 +39,17 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     limiter.init_app(app)
+    csrf.init_app(app)
 
     from .errors import register_error_handlers
 
     register_error_handlers(app)
 
     @app.before_request
-    def forget_previous_user():
-        # The user is cached per request; tests reuse one app context across requests.
-        g.pop("user", None)
+    def forget_previous_request():
+        # What is cached in g belongs to one request; the test suite reuses one app context across requests.
+        for name in ("user", "web_user", "csrf_token"):
+            g.pop(name, None)
 
     from .resources import register_blueprints
 

@@ -5,6 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
 # Named constraints so Alembic can drop them on every backend, SQLite included.
@@ -20,3 +21,4 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate(render_as_batch=True)
 api = Api()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+csrf = CSRFProtect()  # web pages only: the API authenticates with bearer tokens, not cookies

@@ -1,9 +1,17 @@
-"""Server-rendered pages. The verification page needs no login and works on a phone."""
+"""Server-rendered pages: the public verification page, and the candidate's own pages (sign in, sessions,
+sitting the exam, result, certificate). They call the same operations as the API; the session cookie is
+signed and every form and save carries a CSRF token."""
 
-from flask import Blueprint, current_app, render_template
+from functools import wraps
 
-from . import clock, verification
-from .extensions import limiter
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session,
+                   url_for)
+from sqlalchemy import select
+
+from . import auth, clock, exams, issuing, verification
+from .errors import ApiError
+from .extensions import db, limiter
+from .models import Area, Attempt, Certificate, Competence, ExamSession, User
 
 web = Blueprint("web", __name__)
 
@@ -16,9 +24,167 @@ def verify_limit() -> str:
 @limiter.limit(verify_limit)
 def verify_page(token):
     answer = verification.verify_token(token, clock.now().date())
-    return render_template("verify.html", answer=answer), 200
+    return render_template("verify.html", answer=answer)
+
+
+# -- signing in --------------------------------------------------------------------------------------------
+
+
+def signed_in_user() -> User | None:
+    if "web_user" not in g:
+        user = db.session.get(User, session.get("uid")) if session.get("uid") else None
+        g.web_user = user if user and user.active and user.token_version == session.get("v") else None
+    return g.web_user
+
+
+def candidate_page(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = signed_in_user()
+        if user is None:
+            return redirect(url_for("web.sign_in", next=request.path))
+        if user.role != "candidate":
+            abort(403)
+        return view(user, *args, **kwargs)
+
+    return wrapper
+
+
+@web.route("/dang-nhap", methods=["GET", "POST"])
+def sign_in():
+    error = None
+    if request.method == "POST":
+        try:
+            user = auth.authenticate(request.form.get("username", ""), request.form.get("password", ""),
+                                     request.remote_addr or "unknown")
+        except ApiError as exc:
+            error = exc.message
+        else:
+            db.session.commit()
+            session.clear()
+            session["uid"], session["v"] = user.id, user.token_version
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/") and not target.startswith("//")
+                            else url_for("web.candidate_home"))
+    return render_template("sign_in.html", error=error), 401 if error else 200
+
+
+@web.post("/dang-xuat")
+def sign_out():
+    session.clear()
+    return redirect(url_for("web.sign_in"))
+
+
+# -- the candidate's pages ------------------------------------------------------------------------------
 
 
 @web.get("/")
 def home():
+    if signed_in_user() is not None and signed_in_user().role == "candidate":
+        return redirect(url_for("web.candidate_home"))
     return render_template("home.html")
+
+
+@web.get("/thi-sinh")
+@candidate_page
+def candidate_home(user):
+    now = clock.now()
+    attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)
+                                  .order_by(Attempt.started_at.desc())).all()
+    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)
+                                      .order_by(Certificate.issued_at.desc())).all()
+    return render_template("candidate.html", user=user, sessions=exams.sessions_open_for(user, now),
+                           attempts=attempts, certificates=certificates, today=now.date(),
+                           status_on=issuing.status_on)
+
+
+@web.post("/ky-thi/<int:session_id>/bat-dau")
+@candidate_page
+def start_attempt(user, session_id):
+    exam_session = db.get_or_404(ExamSession, session_id)
+    try:
+        attempt, _ = exams.start_or_resume(exam_session, user, clock.now())
+    except ApiError as exc:
+        db.session.rollback()
+        flash(exc.message)
+        return redirect(url_for("web.candidate_home"))
+    db.session.commit()
+    return redirect(url_for("web.sit", attempt_id=attempt.id))
+
+
+def own_attempt(user, attempt_id) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        abort(404)
+    return attempt
+
+
+@web.get("/bai-thi/<int:attempt_id>")
+@candidate_page
+def sit(user, attempt_id):
+    from .resources.exams import attempt_json
+
+    attempt = own_attempt(user, attempt_id)
+    if exams.close_if_expired(attempt, clock.now()):
+        db.session.commit()
+        return redirect(url_for("web.result", attempt_id=attempt.id))
+    body = attempt_json(attempt, for_candidate=True)
+    remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
+    return render_template("exam.html", attempt=attempt, body=body, remaining=remaining,
+                           title=attempt.session.title)
+
+
+@web.post("/bai-thi/<int:attempt_id>/cau/<int:position>")
+@candidate_page
+def save(user, attempt_id, position):
+    """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header)."""
+    attempt = own_attempt(user, attempt_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or "answer" not in data:
+        return jsonify({"code": "validation_error", "message": "Thiếu câu trả lời."}), 422
+    try:
+        exams.save_answer(attempt, position, data["answer"], clock.now())
+    except ApiError as exc:
+        db.session.commit() if exc.status == 409 else db.session.rollback()
+        return jsonify({"code": exc.code, "message": exc.message}), exc.status
+    db.session.commit()
+    return jsonify({"saved": True})
+
+
+@web.post("/bai-thi/<int:attempt_id>/nop")
+@candidate_page
+def submit(user, attempt_id):
+    attempt = own_attempt(user, attempt_id)
+    if attempt.status == "in_progress":
+        exams.submit(attempt, clock.now())
+        db.session.commit()
+    return redirect(url_for("web.result", attempt_id=attempt.id))
+
+
+@web.get("/bai-thi/<int:attempt_id>/ket-qua")
+@candidate_page
+def result(user, attempt_id):
+    from .resources.exams import attempt_json
+
+    attempt = own_attempt(user, attempt_id)
+    if not exams.close_if_expired(attempt, clock.now()):
+        return redirect(url_for("web.sit", attempt_id=attempt.id))
+    db.session.commit()
+    body = attempt_json(attempt, for_candidate=True)
+    areas = {a.code: a.name for a in db.session.scalars(select(Area))}
+    competences = {c.code: c.name for c in db.session.scalars(select(Competence))}
+    return render_template("result.html", attempt=attempt, body=body, areas=areas, competences=competences)
+
+
+@web.get("/chung-nhan/<public_id>.pdf")
+@candidate_page
+def certificate_pdf(user, public_id):
+    from .resources.certificates import pdf_response
+
+    cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id,
+                                                       Certificate.user_id == user.id))
+    if cert is None:
+        abort(404)
+    pdf = issuing.render(cert)
+    db.session.commit()
+    return pdf_response(pdf, cert.serial)

@@ -1,0 +1,90 @@
+"""The candidate's web pages through Flask's test client: sign-in, CSRF, sitting, result, certificate."""
+
+import re
+
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import AttemptItem, ItemVersion
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def sign_in(client, username, password="mat-khau-dung-123"):
+    page = client.get("/dang-nhap").get_data(as_text=True)
+    return client.post("/dang-nhap", data={"username": username, "password": password,
+                                           "csrf_token": csrf_of(page)})
+
+
+def test_sign_in_needs_the_right_password_and_a_csrf_token(client, make_user):
+    person = make_user("candidate")
+    assert client.post("/dang-nhap", data={"username": person.username,
+                                           "password": "mat-khau-dung-123"}).status_code == 400
+    wrong = sign_in(client, person.username, "sai-mat-khau")
+    assert wrong.status_code == 401 and "không đúng" in wrong.get_data(as_text=True)
+    assert client.get("/thi-sinh").status_code == 302
+    right = sign_in(client, person.username)
+    assert right.status_code == 302 and right.headers["Location"].endswith("/thi-sinh")
+    assert "Xin chào" in client.get("/thi-sinh").get_data(as_text=True)
+
+
+def test_staff_cannot_use_the_candidate_pages(client, make_user):
+    sign_in(client, make_user("proctor").username)
+    assert client.get("/thi-sinh").status_code == 403
+
+
+def test_candidate_sits_an_exam_in_the_browser_pages(client, bank, make_user, make_session):
+    person = make_user("candidate", full_name="Trần Thị Bích Ngọc")
+    session = make_session([person])
+    sign_in(client, person.username)
+    home = client.get("/thi-sinh").get_data(as_text=True)
+    assert session.title in home
+    started = client.post(f"/ky-thi/{session.id}/bat-dau", data={"csrf_token": csrf_of(home)})
+    assert started.status_code == 302
+    exam_url = started.headers["Location"]
+    page = client.get(exam_url).get_data(as_text=True)
+    attempt_id = int(exam_url.rstrip("/").rsplit("/", 1)[1])
+    rows = db.session.execute(select(AttemptItem.position, ItemVersion).join(ItemVersion).where(
+        AttemptItem.attempt_id == attempt_id).order_by(AttemptItem.position)).all()
+    assert len(rows) == 20
+    for _, version in rows:
+        assert version.stem in page or version.stem.replace('"', "&#34;") in page
+        assert version.explanation not in page
+    token = csrf_of(page)
+    no_token = client.post(f"{exam_url}/cau/1", json={"answer": None})
+    assert no_token.status_code == 400
+    for position, version in rows:
+        saved = client.post(f"{exam_url}/cau/{position}", json={"answer": version.key},
+                            headers={"X-CSRFToken": token})
+        assert saved.status_code == 200, saved.get_json()
+    bad = client.post(f"{exam_url}/cau/1", json={"answer": ["khong-co"]}, headers={"X-CSRFToken": token})
+    assert bad.status_code == 422 and bad.get_json()["message"]
+    result = client.post(f"{exam_url}/nop", data={"csrf_token": token}, follow_redirects=True)
+    html = result.get_data(as_text=True)
+    assert "10.00/10" in html and "ĐẠT" in html and "Tải giấy chứng nhận" in html
+    pdf_link = re.search(r'href="(/chung-nhan/[^"]+\.pdf)"', html).group(1)
+    pdf = client.get(pdf_link)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    late = client.post(f"{exam_url}/cau/1", json={"answer": None}, headers={"X-CSRFToken": token})
+    assert late.status_code == 409
+
+
+def test_another_candidates_attempt_is_not_found(client, bank, make_user, make_session):
+    owner, other = make_user("candidate"), make_user("candidate")
+    session = make_session([owner])
+    sign_in(client, owner.username)
+    home = client.get("/thi-sinh").get_data(as_text=True)
+    exam_url = client.post(f"/ky-thi/{session.id}/bat-dau", data={"csrf_token": csrf_of(home)}).headers["Location"]
+    client.post("/dang-xuat", data={"csrf_token": csrf_of(home)})
+    sign_in(client, other.username)
+    assert client.get(exam_url).status_code == 404
+    assert client.get(f"{exam_url}/ket-qua").status_code == 404
+
+
+def test_html_is_escaped(client, bank, make_user, make_session):
+    person = make_user("candidate", full_name="<script>alert(1)</script> Lê Văn Tám")
+    sign_in(client, person.username)
+    html = client.get("/thi-sinh").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
