@@ -4,8 +4,7 @@ signed and every form and save carries a CSRF token."""
 
 from functools import wraps
 
-from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from . import auth, clock, exams, issuing, verification

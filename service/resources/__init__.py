@@ -5,7 +5,6 @@ from flask_smorest import Api
 
 def register_blueprints(api: Api) -> None:
     from ..extensions import csrf
-
     from . import auth, certificates, exams, framework, health, items, verify
 
     for module in (health, auth, framework, items, exams, certificates, verify):

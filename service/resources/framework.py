@@ -61,3 +61,14 @@ class Blueprints(MethodView):
         rows = db.session.scalars(select(Blueprint).where(Blueprint.current).order_by(Blueprint.code))
         items = [blueprint_json(bp) for bp in rows]
         return {"items": items, "total": len(items)}
+
+
+@blp.route("/blueprints/<code>/statistics")
+class BlueprintStatistics(MethodView):
+    @requires("reviewer")
+    def get(self, code):
+        """Item statistics (facility, SD, discrimination, discriminative efficiency, flags) and the blueprint's
+        Cronbach's alpha and standard error, from closed attempts. Flagged items deserve a review."""
+        from ..statistics import blueprint_statistics
+
+        return blueprint_statistics(code)

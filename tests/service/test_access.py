@@ -17,6 +17,7 @@ EXPECTED = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("GET", "/api/v1/framework"): ALL,
     ("GET", "/api/v1/blueprints"): ALL,
+    ("GET", "/api/v1/blueprints/{code}/statistics"): {"reviewer", "admin"},
     ("GET", "/api/v1/items"): STAFF_ITEMS,
     ("POST", "/api/v1/items"): {"author", "admin"},
     ("GET", "/api/v1/items/{item_id}"): STAFF_ITEMS,
