@@ -70,7 +70,6 @@ def _configure_rate_limits(app: Flask) -> None:
     """Rate-limit counters live in Redis when configured, so every worker shares them."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("VERIFY_RATE_LIMIT", "120/minute")
 
 
 def _vn_date(iso_date: str) -> str:

@@ -235,15 +235,22 @@ def certificates():
 
 @certificates.command("render")
 @click.option("--limit", default=1000, show_default=True)
-def certificates_render(limit):
+@click.option("--shard", default="0/1", show_default=True,
+              help="I/N: chỉ xử lý chứng nhận có id chia N dư I, để N tiến trình chạy song song.")
+def certificates_render(limit, shard):
     """Render and sign the PDFs of issued certificates that have none yet (run after a busy session)."""
     from sqlalchemy import select
 
     from .issuing import render
     from .models import Certificate
 
-    pending = db.session.scalars(select(Certificate).where(Certificate.pdf_sha256.is_(None),
-                                                           Certificate.status == "valid").limit(limit)).all()
+    index, _, count = shard.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise click.BadParameter("dạng I/N với 0 ≤ I < N, ví dụ 0/2", param_hint="--shard")
+    index, count = int(index), int(count)
+    pending = db.session.scalars(select(Certificate).where(
+        Certificate.pdf_sha256.is_(None), Certificate.status == "valid", Certificate.id % count == index)
+        .order_by(Certificate.id).limit(limit)).all()
     for cert in pending:
         render(cert)
         db.session.commit()

@@ -34,6 +34,7 @@ def from_environment(environ=os.environ) -> dict:
         "SERIAL_PREFIX": environ.get("SERIAL_PREFIX", "BTR"),
         "TOKEN_TTL_SECONDS": int(environ.get("TOKEN_TTL_SECONDS", 8 * 3600)),
         "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", 0)),
+        "VERIFY_RATE_LIMIT": environ.get("VERIFY_RATE_LIMIT", "120/minute"),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "INSTANCE_DIR": str(instance),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -6,6 +6,7 @@ import pytest
 import redis as redis_client
 
 from service import create_app
+from service.extensions import db
 
 
 def login(client, username, password):
@@ -76,5 +77,8 @@ def test_rate_limit_is_shared_by_workers_through_redis(app):
     workers = [create_app({**config, "TESTING": True, "RATELIMIT_STORAGE_URI": REDIS_URL,
                            "VERIFY_RATE_LIMIT": "10/minute"}) for _ in range(2)]
     statuses = [workers[i % 2].test_client().get(f"/api/v1/verify/forged{i}").status_code for i in range(14)]
-    assert statuses[:10] == [200] * 10 and statuses[10:] == [429] * 4
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()
     redis_client.Redis.from_url(REDIS_URL).flushdb()
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429] * 4
