@@ -101,7 +101,7 @@ def bench_env(database: str, keys_dir: str) -> dict:
             "VERIFY_RATE_LIMIT": "1000000/minute", "PUBLIC_BASE_URL": "https://sathach.example.vn"}
 
 
-async def scenario(service: str, floor: str, tokens: list[str], report: dict) -> None:
+async def scenario(service: str, floor: str, tokens: list[str], reviewer: str, report: dict) -> None:
     connector = aiohttp.TCPConnector(limit=600)
     async with aiohttp.ClientSession(connector=connector) as http:
         headers = [{"Authorization": f"Bearer {t}"} for t in tokens]
@@ -140,6 +140,18 @@ async def scenario(service: str, floor: str, tokens: list[str], report: dict) ->
                                                    f"{'yes' if save_rate >= floor_rate / 2 else 'NO'}")
         paced = await spread([lambda n=n: save(n, n) for n in range(1000)], 15)
         report["save: p95 ms (1,000 examinees, one save each per 15 s)"] = (p95([t for t, _, _ in paced]), "≤ 50")
+
+        # Half the candidates answer every item right (not timed), so that there are passes to certify.
+        staff = {"Authorization": f"Bearer {reviewer}"}
+        item_ids = {item["item_id"] for attempt in attempts for item in attempt["items"]}
+        keys = {}
+        for item_id in item_ids:
+            keys[item_id] = (await timed(http, "GET", f"{service}/api/v1/items/{item_id}", headers=staff))[2]["key"]
+        for n in range(0, len(attempts), 2):
+            attempt = attempts[n]
+            await asyncio.gather(*(timed(http, "PUT", f"{service}/api/v1/attempts/{attempt['id']}/responses/"
+                                         f"{item['position']}", json={"answer": keys[item["item_id"]]},
+                                         headers=headers[n]) for item in attempt["items"]))
 
         # 500 submits within 10 s; every pass gets its certificate.
         submits = await spread([lambda a=a, h=h: timed(http, "POST", f"{service}/api/v1/attempts/{a['id']}/submit",
@@ -197,12 +209,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as keys_dir:
             setup(args.database, keys_dir, 1000)
             tokens = Path(keys_dir, "tokens.txt").read_text().split()
+            reviewer = Path(keys_dir, "reviewer.txt").read_text().strip()
             draw = subprocess.run([PY, "-m", "question_bank.assembly"], cwd=ROOT, capture_output=True, text=True)
             report["draw from a 50,000-item bank"] = (float("nan"), draw.stdout.strip().splitlines()[-1])
             env = bench_env(args.database, keys_dir)
             with gunicorn("wsgi:app", 8701, env, args.workers) as service, \
                     gunicorn("bench.floor:app", 8702, env, args.workers) as floor:
-                asyncio.run(scenario(service, floor, tokens, report))
+                asyncio.run(scenario(service, floor, tokens, reviewer, report))
             rate, done = render_rate(args.database, keys_dir, 2)
             report["certificates rendered, signed, stored per second (2 processes)"] = (rate, f"≥ 20 ({done} PDFs)")
     finally:

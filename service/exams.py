@@ -246,7 +246,11 @@ def _record_draw(attempt: Attempt) -> None:
 
 
 def expired(attempt: Attempt, now: datetime) -> bool:
-    return now > attempt.deadline + GRACE
+    return expired_at(attempt.deadline, now)
+
+
+def expired_at(deadline: datetime, now: datetime) -> bool:
+    return now > deadline + GRACE
 
 
 def close_if_expired(attempt: Attempt, now: datetime) -> bool:
@@ -259,33 +263,36 @@ def close_if_expired(attempt: Attempt, now: datetime) -> bool:
     return True
 
 
-def save_answer(attempt: Attempt, position: int, answer, now: datetime) -> AttemptItem:
-    """:raise ApiError 409: the attempt is closed. 404: no such position. 422: wrong answer shape.
+def save_answer(attempt_id: int, user_id: int, position: int, answer, now: datetime) -> datetime:
+    """Save one answer with one read and one indexed UPDATE; returns the attempt's deadline.
+
+    :raise ApiError 404: no such attempt for this candidate, or no such position. 409: the attempt is closed.
+        422: the answer does not have the item type's shape.
 
     The attempt row is read FOR SHARE (PostgreSQL): a save and a submit of the same attempt never
     interleave, so an answer is either in the score or refused, never saved after the scoring."""
     row = db.session.execute(
-        select(AttemptItem, ItemVersion.type, ItemVersion.options, Attempt.status)
-        .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
+        select(Attempt.user_id, Attempt.status, Attempt.deadline, ItemVersion.type, ItemVersion.options)
+        .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id) & (AttemptItem.position == position))
+        .outerjoin(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+        .where(Attempt.id == attempt_id)
         .with_for_update(read=True, of=Attempt)
     ).first()
-    if row is not None and row.status != attempt.status:
-        db.session.refresh(attempt)
-    if close_if_expired(attempt, now):
+    if row is None or row.user_id != user_id:
+        raise ApiError(404, "not_found", "Không tìm thấy bài thi.")
+    if row.status != "in_progress" or expired_at(row.deadline, now):
+        close_if_expired(db.session.get(Attempt, attempt_id), now)
         raise ApiError(409, "attempt_closed", "Bài thi đã kết thúc, không thể lưu câu trả lời.")
-    if row is None:
+    if row.type is None:
         raise ApiError(404, "not_found", "Không có câu hỏi ở vị trí này trong bài thi.")
-    attempt_item, kind, options, _ = row
     try:
-        get_item_type(kind).validate_answer(options, answer)
+        get_item_type(row.type).validate_answer(row.options, answer)
     except AnswerShapeError as exc:
         raise ApiError(422, "invalid_answer", str(exc), {"answer": [str(exc)]}) from exc
-    attempt_item.answer = answer
-    attempt_item.answered_at = now
-    db.session.flush()
-    return attempt_item
+    db.session.execute(
+        update(AttemptItem).where(AttemptItem.attempt_id == attempt_id, AttemptItem.position == position)
+        .values(answer=answer, answered_at=now).execution_options(synchronize_session=False))
+    return row.deadline
 
 
 def close(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:

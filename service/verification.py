@@ -3,11 +3,12 @@
 Every invalid token (unknown, malformed, forged, signed by a compromised key, naming no certificate or
 not matching it) gets the same answer, so nothing can be learned by probing."""
 
+import functools
 from datetime import date
 
 from sqlalchemy import select
 
-from certificates.token import InvalidToken, key_from_jwk, read_token
+from certificates.token import InvalidToken, key_from_jwk, peek_kid, read_token
 from certificates.verify_pdf import check_signed_pdf
 
 from . import issuing, keystore
@@ -44,10 +45,10 @@ def invalid_answer(checks=("format", "signature", "key", "record")) -> dict:
             "checks": [_check(name, False) for name in checks], "certificate": None}
 
 
-def public_keys() -> dict:
-    """kid -> Ed25519 public key, for every key that is not compromised."""
-    rows = db.session.scalars(select(TokenKey).where(TokenKey.status != "compromised"))
-    return {row.kid: key_from_jwk(jwk_of(row)).public_key for row in rows}
+@functools.lru_cache(maxsize=64)
+def _public_key(kid: str, x: str):
+    """The parsed key for a stored (kid, x): a pure function of its arguments, so caching it holds no state."""
+    return key_from_jwk({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid}).public_key
 
 
 def jwk_of(row: TokenKey) -> dict:
@@ -56,7 +57,10 @@ def jwk_of(row: TokenKey) -> dict:
 
 def verify_token(token: str, today: date) -> dict:
     try:
-        claims = read_token(token, public_keys())
+        row = db.session.get(TokenKey, peek_kid(token))
+        if row is None or row.status == "compromised":
+            return invalid_answer()
+        claims = read_token(token, {row.kid: _public_key(row.kid, row.public_key)})
     except InvalidToken:
         return invalid_answer()
     cert = db.session.scalar(select(Certificate).where(Certificate.public_id == claims.public_id))

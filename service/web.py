@@ -137,12 +137,11 @@ def sit(user, attempt_id):
 @candidate_page
 def save(user, attempt_id, position):
     """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header)."""
-    attempt = own_attempt(user, attempt_id)
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "answer" not in data:
         return jsonify({"code": "validation_error", "message": "Thiếu câu trả lời."}), 422
     try:
-        exams.save_answer(attempt, position, data["answer"], clock.now())
+        exams.save_answer(attempt_id, user.id, position, data["answer"], clock.now())
     except ApiError as exc:
         db.session.commit() if exc.status == 409 else db.session.rollback()
         return jsonify({"code": exc.code, "message": exc.message}), exc.status

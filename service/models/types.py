@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON
 from sqlalchemy.dialects.postgresql import JSONB
 
-# JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+# JSONB on PostgreSQL (indexable, compact), JSON text elsewhere. Python None is SQL NULL (no answer),
+# never the JSON value null.
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utcnow() -> datetime:
