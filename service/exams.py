@@ -31,6 +31,7 @@ from .models import (
     User,
 )
 from .models.bank import item_version_audiences
+from .units import unit_subtree
 
 GRACE = timedelta(seconds=10)  # absorbs network delay on the last save and on submit
 
@@ -102,7 +103,7 @@ def _resolve_candidates(usernames: list[str], unit_codes: list[str], blueprint: 
         if unit is None:
             errors.setdefault("units", []).append(f"Không có đơn vị {code}")
         else:
-            unit_ids.extend(_subtree(unit.id))
+            unit_ids.extend(unit_subtree(unit.id))
     if errors:
         raise ApiError(422, "validation_error", "Danh sách thí sinh không hợp lệ.", errors)
     chosen = {u.id: u for u in found.values()}
@@ -112,14 +113,6 @@ def _resolve_candidates(usernames: list[str], unit_codes: list[str], blueprint: 
                 User.audience_code == blueprint.audience_code)):
             chosen[user.id] = user
     return list(chosen.values())
-
-
-def _subtree(unit_id: int) -> list[int]:
-    ids, frontier = [unit_id], [unit_id]
-    while frontier:
-        frontier = list(db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
-        ids.extend(frontier)
-    return ids
 
 
 def enrol(session: ExamSession, usernames: list[str], unit_codes: list[str], actor: User) -> int:

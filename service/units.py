@@ -35,3 +35,12 @@ def load_units(path: Path = UNITS_FILE) -> int:
         row.parent = parent
         db.session.flush()
     return added
+
+
+def unit_subtree(unit_id: int) -> list[int]:
+    """The unit and every unit below it."""
+    ids, frontier = [unit_id], [unit_id]
+    while frontier:
+        frontier = list(db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
+        ids.extend(frontier)
+    return ids

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from .. import clock, issuing
 from ..auth import current_user, requires
 from ..errors import get_or_404, not_found
-from ..exams import _subtree
 from ..extensions import db
 from ..models import Attempt, Certificate, ExamSession
+from ..units import unit_subtree
 from ..verification import public_view
 
 blp = Blueprint("certificates", __name__, description="Giấy chứng nhận")
@@ -48,7 +48,7 @@ def _visible_certificate(public_id: str) -> Certificate:
     user = current_user()
     if cert.user_id == user.id or user.role in ("admin", "proctor"):
         return cert
-    if user.role == "unit_manager" and user.unit_id and cert.user.unit_id in _subtree(user.unit_id):
+    if user.role == "unit_manager" and user.unit_id and cert.user.unit_id in unit_subtree(user.unit_id):
         return cert
     raise not_found("Không tìm thấy chứng nhận.")
 

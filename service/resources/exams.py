@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -9,6 +11,7 @@ from ..errors import ApiError, get_or_404, not_found
 from ..extensions import db
 from ..models import Attempt, AttemptItem, Certificate, ExamSession, ItemVersion
 from ..models.exam import REVIEW_MODES
+from ..units import unit_subtree
 from .schemas import PageArgs, page_of
 
 blp = Blueprint("exams", __name__, description="Kỳ sát hạch và bài thi")
@@ -20,13 +23,9 @@ class NaiveUtcDateTime(fields.AwareDateTime):
     """An ISO 8601 time; a time without offset is taken as UTC. Stored as naive UTC."""
 
     def __init__(self, **kwargs):
-        from datetime import UTC
-
         super().__init__(default_timezone=UTC, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from datetime import UTC
-
         return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC).replace(tzinfo=None)
 
 
@@ -120,7 +119,7 @@ def _get_attempt(attempt_id: int, *, owner_only: bool) -> Attempt:
 
 
 def _manages(manager, person) -> bool:
-    return manager.unit_id is not None and person.unit_id in exams._subtree(manager.unit_id)
+    return manager.unit_id is not None and person.unit_id in unit_subtree(manager.unit_id)
 
 
 def attempt_json(attempt: Attempt, *, for_candidate: bool) -> dict:
@@ -231,7 +230,7 @@ class Enrolments(MethodView):
 def _check_unit_manager_scope(manager, body):
     from ..models import Unit, User
 
-    allowed = set(exams._subtree(manager.unit_id)) if manager.unit_id else set()
+    allowed = set(unit_subtree(manager.unit_id)) if manager.unit_id else set()
     for code in body["units"]:
         unit = db.session.scalar(select(Unit).where(Unit.code == code))
         if unit is not None and unit.id not in allowed:
