@@ -18,8 +18,8 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_REDOC_PATH="docs",
-        OPENAPI_REDOC_URL="/static/redoc.standalone.js",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",  # served from the swagger-ui-bundle package: no CDN
         JSON_AS_ASCII=False,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import web
 
     app.register_blueprint(web)
+    app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
 
     from .cli import register_commands
@@ -70,6 +71,13 @@ def _configure_rate_limits(app: Flask) -> None:
     """Rate-limit counters live in Redis when configured, so every worker shares them."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _swagger_ui_asset(filename: str):
+    from flask import send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 def _vn_date(iso_date: str) -> str:

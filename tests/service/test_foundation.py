@@ -143,3 +143,14 @@ def test_audit_log_refuses_update_and_delete(app, make_user):
             db.session.execute(text(statement))
         db.session.rollback()
     assert db.session.get(AuditEntry, entry_id).action == "test.action"
+
+
+def test_api_documentation_page_works_offline(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in html and "/api/v1/openapi.json" in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        with client.get(f"/api/v1/docs/assets/{asset}") as response:
+            assert response.status_code == 200 and len(response.data) > 1000
+    assert client.get("/api/v1/docs/assets/../../service/config.py").status_code == 404
