@@ -1,5 +1,6 @@
 """Passwords, bearer tokens, login throttling and the role check every endpoint goes through."""
 
+import copy
 import functools
 from datetime import timedelta
 
@@ -140,6 +141,11 @@ def requires(*roles: str):
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = allowed
+        # Document it in OpenAPI: a bearer token, and which roles may call (the x-roles extension).
+        wrapper._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+        manual = wrapper._apidoc.setdefault("manual_doc", {})
+        manual["security"] = [{"bearer": []}]
+        manual["x-roles"] = sorted(allowed)
         return wrapper
 
     return decorator

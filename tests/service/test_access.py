@@ -81,3 +81,16 @@ def test_route_enforces_roles(client, make_user, auth_headers, method, path):
         else:
             assert response.status_code == 403, (role, response.get_json())
             assert response.get_json()["code"] == "forbidden"
+
+
+def test_openapi_documents_the_bearer_token_and_roles(app):
+    with app.test_client() as client:
+        doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    for (method, path), allowed in EXPECTED.items():
+        operation = doc["paths"][path][method.lower()]
+        if allowed == PUBLIC:
+            assert "security" not in operation, path
+        else:
+            assert operation["security"] == [{"bearer": []}], path
+            assert set(operation["x-roles"]) == allowed, path
