@@ -5,8 +5,8 @@ from flask_smorest import Api
 
 def register_blueprints(api: Api) -> None:
     from ..extensions import csrf
-    from . import auth, certificates, exams, framework, health, items, verify
+    from . import audit, auth, certificates, exams, framework, health, items, units, verify
 
-    for module in (health, auth, framework, items, exams, certificates, verify):
+    for module in (health, auth, framework, items, exams, certificates, verify, units, audit):
         csrf.exempt(module.blp)  # bearer tokens are not sent by browsers on their own: no CSRF to fear
         api.register_blueprint(module.blp, url_prefix="/api/v1")

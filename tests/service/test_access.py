@@ -47,6 +47,9 @@ EXPECTED = {
     ("GET", "/api/v1/verify/keys"): PUBLIC,
     ("POST", "/api/v1/verify/pdf"): PUBLIC,
     ("GET", "/api/v1/verify/{token}"): PUBLIC,
+    ("GET", "/api/v1/units"): {"author", "reviewer", "proctor", "unit_manager", "admin"},
+    ("GET", "/api/v1/units/{code}/results"): {"unit_manager", "admin"},
+    ("GET", "/api/v1/audit"): {"admin"},
 }
 
 

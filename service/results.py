@@ -1,0 +1,71 @@
+"""Results of a unit's staff, for its manager: a table and its XLSX export."""
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+
+from .models import Attempt, Audience, Certificate, ExamSession, Unit, User
+from .units import unit_subtree
+
+COLUMNS = [
+    ("full_name", "Họ và tên"), ("username", "Tên đăng nhập"), ("unit", "Đơn vị"), ("audience", "Đối tượng"),
+    ("session", "Kỳ sát hạch"), ("closed_at", "Ngày làm bài"), ("percent", "Tỷ lệ (%)"),
+    ("score_10", "Điểm (thang 10)"),
+    ("classification", "Xếp loại"), ("passed", "Đạt chuẩn"), ("certificate", "Số hiệu chứng nhận"),
+    ("certificate_status", "Tình trạng chứng nhận"),
+]
+
+
+def unit_results_query(unit: Unit):
+    """Closed, scored attempts of everyone in the unit and below, newest first."""
+    return (select(Attempt, User, Unit, Audience, ExamSession)
+            .join(User, User.id == Attempt.user_id)
+            .join(Unit, Unit.id == User.unit_id)
+            .join(Audience, Audience.code == User.audience_code)
+            .join(ExamSession, ExamSession.id == Attempt.session_id)
+            .where(User.unit_id.in_(unit_subtree(unit.id)), Attempt.status == "submitted")
+            .order_by(Attempt.closed_at.desc(), Attempt.id.desc()))
+
+
+def result_row(attempt: Attempt, user: User, unit: Unit, audience: Audience, session: ExamSession,
+               certificate: Certificate | None) -> dict:
+    result = attempt.result or {}
+    return {
+        "attempt_id": attempt.id, "full_name": user.full_name, "username": user.username, "unit": unit.name,
+        "audience": audience.name, "session": session.title, "closed_at": attempt.closed_at.date().isoformat(),
+        "percent": result.get("percent"), "score_10": result.get("score_10"),
+        "classification": result.get("classification_name"), "passed": result.get("passed"),
+        "certificate": certificate.serial if certificate else None,
+        "certificate_status": certificate.status if certificate else None,
+    }
+
+
+def certificates_of(attempt_ids: list[int]) -> dict[int, Certificate]:
+    """The newest certificate of each attempt (a reissue replaces the original)."""
+    from .extensions import db
+
+    newest: dict[int, Certificate] = {}
+    for cert in db.session.scalars(select(Certificate).where(Certificate.attempt_id.in_(attempt_ids))
+                                   .order_by(Certificate.reissue_no)):
+        newest[cert.attempt_id] = cert
+    return newest
+
+
+def to_xlsx(rows: list[dict], title: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Kết quả"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([label for _, label in COLUMNS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([("Có" if row[key] else "Không") if key == "passed" else row[key] for key, _ in COLUMNS])
+    for column, width in zip("ABCDEFGHIJKL", (28, 16, 36, 30, 40, 14, 10, 14, 12, 10, 22, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
