@@ -186,3 +186,24 @@ def make_session(app, make_user):
         return session
 
     return make
+
+
+@pytest.fixture
+def sit_exam(client, auth_headers):
+    """sit_exam(person, session_id, right=True) -> the submit body: start, answer every item right (or leave
+    them all unanswered), submit."""
+    from sqlalchemy import select
+
+    from service.models import AttemptItem, ItemVersion
+
+    def sit(person, session_id, right=True):
+        headers = auth_headers(person)
+        attempt = client.post(f"/api/v1/exam-sessions/{session_id}/attempts", headers=headers).get_json()
+        for entry in attempt["items"] if right else []:
+            key = db.session.scalar(select(ItemVersion.key).join(AttemptItem).where(
+                AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
+            client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}", json={"answer": key},
+                       headers=headers)
+        return client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()
+
+    return sit

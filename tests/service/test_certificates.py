@@ -25,23 +25,10 @@ from service.models.types import utcnow
 LONG_NAME = "Nguyễn Thị Hồng Nhung Tôn Nữ Phương Thảo"
 
 
-def pass_exam(client, headers, session_id):
-    """Start, answer every item right, submit: the submit body."""
-    from service.models import AttemptItem, ItemVersion
-
-    attempt = client.post(f"/api/v1/exam-sessions/{session_id}/attempts", headers=headers).get_json()
-    for entry in attempt["items"]:
-        version = db.session.scalar(select(ItemVersion).join(AttemptItem).where(
-            AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
-        client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}",
-                   json={"answer": version.key}, headers=headers)
-    body = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()
+def sit_and_pass(sit_exam, make_session, person, **session_overrides):
+    body = sit_exam(person, make_session([person], **session_overrides).id)
     assert body["result"]["passed"], body
     return body
-
-
-def sit_and_pass(client, make_session, auth_headers, person, **session_overrides):
-    return pass_exam(client, auth_headers(person), make_session([person], **session_overrides).id)
 
 
 @pytest.fixture
@@ -50,8 +37,8 @@ def holder(make_user):
 
 
 @pytest.fixture
-def issued(client, bank, make_session, auth_headers, holder):
-    return sit_and_pass(client, make_session, auth_headers, holder)["certificate"]
+def issued(client, bank, make_session, sit_exam, holder):
+    return sit_and_pass(sit_exam, make_session, holder)["certificate"]
 
 
 def token_of(certificate):
@@ -218,12 +205,12 @@ def test_reissue_after_name_correction_supersedes_the_old(client, issued, make_u
     assert verify(client, token_of(issued))["status"] == "revoked"
 
 
-def test_key_rotation_retired_keys_verify_compromised_keys_do_not(client, bank, make_user, make_session,
+def test_key_rotation_retired_keys_verify_compromised_keys_do_not(client, bank, make_user, make_session, sit_exam,
                                                                   auth_headers, app):
-    first = sit_and_pass(client, make_session, auth_headers, make_user("candidate"))["certificate"]
+    first = sit_and_pass(sit_exam, make_session, make_user("candidate"))["certificate"]
     runner = app.test_cli_runner()
     assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
-    second = sit_and_pass(client, make_session, auth_headers, make_user("candidate"))["certificate"]
+    second = sit_and_pass(sit_exam, make_session, make_user("candidate"))["certificate"]
     old_kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == first["id"]))
     new_kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == second["id"]))
     assert old_kid != new_kid
@@ -261,8 +248,8 @@ def test_burst_of_random_tokens_is_rate_limited(client, app):
     assert client.get("/api/v1/verify/x").get_json()["code"] == "too_many_requests"
 
 
-def test_serials_are_sequential_and_unique(client, bank, make_user, make_session, auth_headers):
-    serials = [sit_and_pass(client, make_session, auth_headers, make_user("candidate"))["certificate"]["serial"]
+def test_serials_are_sequential_and_unique(client, bank, make_user, make_session, sit_exam):
+    serials = [sit_and_pass(sit_exam, make_session, make_user("candidate"))["certificate"]["serial"]
                for _ in range(3)]
     numbers = [int(s.split("-")[2]) for s in serials]
     assert numbers == [1, 2, 3]
@@ -283,11 +270,11 @@ def test_others_cannot_download_a_certificate(client, issued, make_user, auth_he
     assert client.get(f"/api/v1/certificates/{issued['id']}", headers=manager_elsewhere).status_code == 404
 
 
-def test_bulk_issue_and_zip_for_a_session(client, bank, make_user, make_session, auth_headers):
+def test_bulk_issue_and_zip_for_a_session(client, bank, make_user, make_session, auth_headers, sit_exam):
     people = [make_user("candidate") for _ in range(2)]
     session = make_session(people)
     for person in people:
-        pass_exam(client, auth_headers(person), session.id)
+        sit_exam(person, session.id)
     proctor = auth_headers(make_user("proctor"))
     url = f"/api/v1/exam-sessions/{session.id}/certificates"
     assert client.get(url, headers=proctor).get_json() == {"certificates": 2, "rendered": 0, "pending": 2}

@@ -3,33 +3,18 @@
 import io
 
 import openpyxl
-from sqlalchemy import select
-
-from service.extensions import db
-from service.models import AttemptItem, ItemVersion
-
-
-def sit(client, headers, session_id, right):
-    attempt = client.post(f"/api/v1/exam-sessions/{session_id}/attempts", headers=headers).get_json()
-    for entry in attempt["items"]:
-        version = db.session.scalar(select(ItemVersion).join(AttemptItem).where(
-            AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
-        if right:
-            client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}",
-                       json={"answer": version.key}, headers=headers)
-    return client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()
 
 
 def test_unit_manager_sees_and_exports_their_units_results(app, client, bank, make_user, make_session,
-                                                          auth_headers):
+                                                          auth_headers, sit_exam):
     app.test_cli_runner().invoke(args=["units", "load"])
     passing = make_user("candidate", unit_code="BTR-BATRI", full_name="Lê Thị Mỹ Duyên")
     failing = make_user("candidate", unit_code="BTR-BATRI", full_name="Võ Văn Kiệt")
     elsewhere = make_user("candidate", unit_code="BTR-STC")
     session = make_session([passing, failing, elsewhere])
-    sit(client, auth_headers(passing), session.id, right=True)
-    sit(client, auth_headers(failing), session.id, right=False)
-    sit(client, auth_headers(elsewhere), session.id, right=True)
+    sit_exam(passing, session.id)
+    sit_exam(failing, session.id, right=False)
+    sit_exam(elsewhere, session.id)
 
     manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
     body = client.get("/api/v1/units/BTR-BATRI/results", headers=manager).get_json()
@@ -74,3 +59,29 @@ def test_admin_reads_the_audit_log(client, bank, make_user, auth_headers):
     log = client.get(f"/api/v1/audit?target_type=item&target_id={item['id']}", headers=headers).get_json()
     assert [e["action"] for e in log["items"]] == ["item.approve", "item.submit", "item.create"]
     assert log["items"][0]["actor"].startswith("reviewer") and log["items"][0]["at"].endswith("Z")
+
+
+def test_reports_progress_and_competence_profile(app, client, bank, make_user, make_session, auth_headers,
+                                                  sit_exam):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    people = [make_user("candidate", unit_code="BTR-BATRI") for _ in range(3)]
+    session = make_session(people)
+    sit_exam(people[0], session.id)
+    sit_exam(people[1], session.id, right=False)
+    admin = auth_headers(make_user("admin"))
+    year = session.opens_at.year
+    progress = client.get(f"/api/v1/reports/progress?year={year}", headers=admin).get_json()
+    civil = next(row for row in progress["by_audience"] if row["code"] == "cong_chuc")
+    assert (civil["enrolled"], civil["sat"], civil["passed"], civil["certified"]) == (3, 2, 1, 1)
+    districts = next(row for row in progress["by_unit_type"] if row["code"] == "ubnd_huyen")
+    assert districts["target_to_2025"] == 900 and districts["certified"] == 1
+    old = client.get("/api/v1/reports/progress?year=2023", headers=admin).get_json()
+    assert next(r for r in old["by_audience"] if r["code"] == "cong_chuc")["target"] == 700
+
+    profile = client.get(f"/api/v1/reports/competences?year={year}", headers=admin).get_json()["items"]
+    at = next(row for row in profile if row["area"] == "AT")
+    assert at["attempts"] == 2 and at["mean_percent"] == 50.0 and at["below_minimum_share"] == 0.5
+    export = client.get(f"/api/v1/reports/competences?year={year}&format=xlsx", headers=admin)
+    sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
+    assert sheet["C2"].value == "Lĩnh vực" and sheet.max_row == 2 + len(profile)
+    assert client.get("/api/v1/reports/progress?year=1900", headers=admin).status_code == 422

@@ -1,0 +1,55 @@
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from .. import clock, reports
+from ..auth import requires
+
+blp = Blueprint("reports", __name__, description="Báo cáo: tiến độ so với chỉ tiêu, hồ sơ năng lực")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(validate=validate.Range(min=2020, max=2100))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
+
+
+def _xlsx(data: bytes, name: str) -> Response:
+    return Response(data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@blp.route("/reports/progress")
+class Progress(MethodView):
+    @requires()
+    @blp.arguments(ReportArgs, location="query")
+    @blp.response(200, content_type="application/json")
+    def get(self, args):
+        """Enrolled, sat, passed and certified people in a year, by audience and by unit type, beside the plan's
+        targets (service/data/targets.yaml). `format=xlsx` downloads it."""
+        year = args.get("year") or clock.now().year
+        body = reports.progress(year)
+        if args["format"] == "xlsx":
+            rows = body["by_audience"] + body["by_unit_type"]
+            return _xlsx(reports.to_xlsx(f"Tiến độ năm {year}", reports.PROGRESS_COLUMNS, rows), f"tien-do-{year}")
+        return body
+
+
+@blp.route("/reports/competences")
+class Competences(MethodView):
+    @requires()
+    @blp.arguments(ReportArgs, location="query")
+    @blp.response(200, content_type="application/json")
+    def get(self, args):
+        """Mean score per area by unit and audience, and the share under the area minimum: where training is
+        needed. `format=xlsx` downloads it."""
+        year = args.get("year") or clock.now().year
+        body = reports.competence_profile(year)
+        if args["format"] == "xlsx":
+            return _xlsx(reports.to_xlsx(f"Năng lực số năm {year}", reports.PROFILE_COLUMNS, body["items"]),
+                         f"nang-luc-{year}")
+        return body
