@@ -58,6 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import web
 
     app.register_blueprint(web)
+    from .staff_web import staff
+
+    app.register_blueprint(staff)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
 

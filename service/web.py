@@ -63,8 +63,8 @@ def sign_in():
             session.clear()
             session["uid"], session["v"] = user.id, user.token_version
             target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("web.candidate_home"))
+            home = "web.candidate_home" if user.role == "candidate" else "staff.home"
+            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(home))
     return render_template("sign_in.html", error=error), 401 if error else 200
 
 
@@ -79,8 +79,9 @@ def sign_out():
 
 @web.get("/")
 def home():
-    if signed_in_user() is not None and signed_in_user().role == "candidate":
-        return redirect(url_for("web.candidate_home"))
+    user = signed_in_user()
+    if user is not None:
+        return redirect(url_for("web.candidate_home" if user.role == "candidate" else "staff.home"))
     return render_template("home.html")
 
 
