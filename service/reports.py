@@ -1,14 +1,11 @@
 """Reports for the yearly report on the plan: progress against its targets, and the competence profile
 (where training is needed). Computed from closed attempts and issued certificates."""
 
-import io
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
 import yaml
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from .extensions import db
@@ -92,22 +89,6 @@ def competence_profile(year: int) -> dict:
                 "below_minimum_share": round(sum(1 for _, ok in values if not ok) / len(values), 4),
             })
     return {"year": year, "items": rows}
-
-
-def to_xlsx(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([label for _, label in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([row.get(key) for key, _ in columns])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 PROGRESS_COLUMNS = [("name", "Đối tượng / loại đơn vị"), ("target", "Chỉ tiêu năm"),

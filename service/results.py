@@ -1,12 +1,9 @@
 """Results of a unit's staff, for its manager: a table and its XLSX export."""
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from .models import Attempt, Audience, Certificate, ExamSession, Unit, User
+from .spreadsheets import table_xlsx
 from .units import unit_subtree
 
 COLUMNS = [
@@ -54,18 +51,5 @@ def certificates_of(attempt_ids: list[int]) -> dict[int, Certificate]:
 
 
 def to_xlsx(rows: list[dict], title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Kết quả"
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([label for _, label in COLUMNS])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([("Có" if row[key] else "Không") if key == "passed" else row[key] for key, _ in COLUMNS])
-    for column, width in zip("ABCDEFGHIJKL", (28, 16, 36, 30, 40, 14, 10, 14, 12, 10, 22, 18), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    shown = [{**row, "passed": "Có" if row["passed"] else "Không"} for row in rows]
+    return table_xlsx(title, COLUMNS, shown)

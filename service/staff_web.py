@@ -1,8 +1,6 @@
 """Web pages for staff: proctors watch sessions and act on attempts, reviewers review items, unit managers
 see their staff's results, admins see the reports. Every action calls the operation the API calls."""
 
-from functools import wraps
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -11,7 +9,7 @@ from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Certificate, ExamSession, ItemVersion, Unit
 from .units import unit_subtree
-from .web import signed_in_user
+from .web import page_for
 
 staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
 
@@ -19,22 +17,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def staff_page(*roles):
-    allowed = set(roles) | {"admin"}
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            user = signed_in_user()
-            if user is None:
-                return redirect(url_for("web.sign_in", next=request.path))
-            if user.role not in allowed:
-                abort(403)
-            return view(user, *args, **kwargs)
-
-        wrapper.allowed_roles = allowed
-        return wrapper
-
-    return decorator
+    return page_for(set(roles) | {"admin"})
 
 
 def act(operation, success: str):

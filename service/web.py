@@ -36,17 +36,27 @@ def signed_in_user() -> User | None:
     return g.web_user
 
 
-def candidate_page(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        user = signed_in_user()
-        if user is None:
-            return redirect(url_for("web.sign_in", next=request.path))
-        if user.role != "candidate":
-            abort(403)
-        return view(user, *args, **kwargs)
+def page_for(roles: set[str]):
+    """A page for signed-in users with one of `roles`: others are sent to sign in (none) or refused (403).
+    The view receives the user as its first argument."""
 
-    return wrapper
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = signed_in_user()
+            if user is None:
+                return redirect(url_for("web.sign_in", next=request.path))
+            if user.role not in roles:
+                abort(403)
+            return view(user, *args, **kwargs)
+
+        wrapper.allowed_roles = roles
+        return wrapper
+
+    return decorator
+
+
+candidate_page = page_for({"candidate"})
 
 
 @web.route("/dang-nhap", methods=["GET", "POST"])

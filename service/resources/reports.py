@@ -5,6 +5,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .. import clock, reports
 from ..auth import requires
+from ..spreadsheets import table_xlsx
 
 blp = Blueprint("reports", __name__, description="Báo cáo: tiến độ so với chỉ tiêu, hồ sơ năng lực")
 
@@ -35,7 +36,7 @@ class Progress(MethodView):
         body = reports.progress(year)
         if args["format"] == "xlsx":
             rows = body["by_audience"] + body["by_unit_type"]
-            return _xlsx(reports.to_xlsx(f"Tiến độ năm {year}", reports.PROGRESS_COLUMNS, rows), f"tien-do-{year}")
+            return _xlsx(table_xlsx(f"Tiến độ năm {year}", reports.PROGRESS_COLUMNS, rows), f"tien-do-{year}")
         return body
 
 
@@ -50,6 +51,6 @@ class Competences(MethodView):
         year = args.get("year") or clock.now().year
         body = reports.competence_profile(year)
         if args["format"] == "xlsx":
-            return _xlsx(reports.to_xlsx(f"Năng lực số năm {year}", reports.PROFILE_COLUMNS, body["items"]),
+            return _xlsx(table_xlsx(f"Năng lực số năm {year}", reports.PROFILE_COLUMNS, body["items"]),
                          f"nang-luc-{year}")
         return body
