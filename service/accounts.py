@@ -48,3 +48,106 @@ def create_account(*, username: str, password: str, role: str, full_name: str, u
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# -- bulk accounts from a spreadsheet ---------------------------------------------------------------------
+
+ACCOUNT_HEADERS = {
+    "tên đăng nhập": "username", "họ và tên": "full_name", "ngày sinh": "birth_date", "mã đơn vị": "unit",
+    "đối tượng": "audience", "mã đối tượng": "audience", "vai trò": "role",
+}
+REQUIRED_HEADERS = ("username", "full_name", "birth_date", "unit")
+
+
+def _birth_date(text: str) -> date:
+    """dd/mm/yyyy as written in Viet Nam, or ISO yyyy-mm-dd (what a spreadsheet date cell becomes)."""
+    text = text.strip()[:10]
+    if "/" in text:
+        day, month, year = text.split("/")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text)
+
+
+def import_accounts(rows: list[list[str]], actor: User, *, import_valid: bool = False) -> dict:
+    """Create accounts from rows (the first is the header), each with a new random password that the report
+    gives once. A unit manager creates only candidates of their own units. A file with any error creates
+    nothing unless `import_valid`. Existing usernames are skipped, never changed."""
+    import secrets
+
+    from .units import unit_subtree
+
+    report = {"created": [], "skipped": [], "errors": [], "imported": False}
+    if not rows:
+        report["errors"].append({"row": 1, "field": None, "message": "Tệp trống."})
+        return report
+    columns = {ACCOUNT_HEADERS.get(unicodedata.normalize("NFC", h).strip().lower()): i for i, h in enumerate(rows[0])}
+    missing = [name for name in REQUIRED_HEADERS if name not in columns]
+    if missing:
+        report["errors"].append({"row": 1, "field": None, "message": "Thiếu cột: " + ", ".join(missing)})
+        return report
+    managed = set(unit_subtree(actor.unit_id)) if actor.role == "unit_manager" and actor.unit_id else None
+    seen: set[str] = set()
+    planned = []
+    for number, row in enumerate(rows[1:], start=2):
+        cell = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items() if name}
+        if not any(cell.values()):
+            continue
+        username, role = cell["username"], cell.get("role") or "candidate"
+        if username in seen:
+            report["errors"].append({"row": number, "field": "username", "message": "Trùng trong tệp."})
+            continue
+        seen.add(username)
+        if db.session.scalar(select(User.id).where(User.username == username)):
+            report["skipped"].append({"row": number, "username": username, "reason": "Tài khoản đã tồn tại."})
+            continue
+        try:
+            birth = _birth_date(cell["birth_date"]) if cell["birth_date"] else None
+        except ValueError:
+            report["errors"].append({"row": number, "field": "birth_date", "message": "Ngày sinh không hợp lệ."})
+            continue
+        if managed is not None:
+            unit = db.session.scalar(select(Unit).where(Unit.code == cell["unit"]))
+            if role != "candidate" or unit is None or unit.id not in managed:
+                report["errors"].append({"row": number, "field": "unit",
+                                         "message": "Chỉ tạo được thí sinh thuộc đơn vị mình quản lý."})
+                continue
+        planned.append((number, dict(username=username, role=role, full_name=cell["full_name"],
+                                     unit_code=cell["unit"] or None, birth_date=birth,
+                                     audience_code=cell.get("audience") or None)))
+    savepoint = db.session.begin_nested()
+    for number, fields in planned:
+        password = secrets.token_urlsafe(9)
+        try:
+            with db.session.begin_nested():
+                create_account(password=password, **fields)
+        except AccountError as exc:
+            report["errors"].append({"row": number, "field": None, "message": str(exc)})
+        else:
+            report["created"].append({"row": number, "username": fields["username"], "password": password})
+    if report["errors"] and not import_valid:
+        savepoint.rollback()
+        for entry in report["created"]:
+            entry.pop("password")
+        report["would_create"] = report.pop("created")
+        report["created"] = []
+        return report
+    savepoint.commit()
+    report["imported"] = True
+    from . import audit
+
+    audit.record(actor, "users.import", "users", len(report["created"]),
+                 created=[e["username"] for e in report["created"]], errors=len(report["errors"]))
+    return report
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """:raise AccountError: the current password is wrong or the new one too short. Old tokens stop working."""
+    from .auth import password_matches
+
+    if not password_matches(user, current):
+        raise AccountError("Mật khẩu hiện tại không đúng.")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Mật khẩu mới phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
+    user.password_hash = hash_password(new)
+    user.token_version += 1
+    db.session.flush()

@@ -93,6 +93,10 @@ def authenticate(username: str, password: str, client: str) -> User:
     raise ApiError(401, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
 
 
+def password_matches(user: User, password: str) -> bool:
+    return _password_ok(user, password)
+
+
 def _password_ok(user: User | None, password: str) -> bool:
     try:
         _hasher().verify(user.password_hash if user else _dummy_hash(), password)

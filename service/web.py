@@ -10,7 +10,7 @@ from sqlalchemy import select
 from . import auth, clock, exams, issuing, verification
 from .errors import ApiError
 from .extensions import db, limiter
-from .models import Area, Attempt, Certificate, Competence, ExamSession, User
+from .models import ROLES, Area, Attempt, Certificate, Competence, ExamSession, User
 
 web = Blueprint("web", __name__)
 
@@ -76,6 +76,28 @@ def sign_in():
             home = "web.candidate_home" if user.role == "candidate" else "staff.home"
             return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(home))
     return render_template("sign_in.html", error=error), 401 if error else 200
+
+
+@web.route("/doi-mat-khau", methods=["GET", "POST"])
+@page_for(set(ROLES))
+def change_password(user):
+    """Any signed-in person changes their own password; every session and token made before stops working."""
+    from .accounts import AccountError
+    from .accounts import change_password as change
+
+    error = None
+    if request.method == "POST":
+        try:
+            change(user, request.form.get("current_password", ""), request.form.get("new_password", ""))
+        except AccountError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            session.clear()
+            flash("Đã đổi mật khẩu. Hãy đăng nhập lại bằng mật khẩu mới.")
+            return redirect(url_for("web.sign_in"))
+    return render_template("change_password.html", error=error), 422 if error else 200
 
 
 @web.post("/dang-xuat")

@@ -336,18 +336,22 @@ def _key_text(item: dict) -> str:
 
 
 def parse_csv(data: bytes) -> ParseResult:
+    rows, problem = csv_rows(data)
+    return file_error(problem) if problem else parse_table(rows)
+
+
+def csv_rows(data: bytes) -> tuple[list[list[str]], str | None]:
+    """The cells of a UTF-8 CSV file (with or without BOM), or the reason it cannot be read."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return file_error(
-            "Tệp CSV không đọc được: tệp phải dùng mã UTF-8 "
-            "(trong Excel, lưu dưới dạng «CSV UTF-8 (Comma delimited)»)."
-        )
+        return [], ("Tệp CSV không đọc được: tệp phải dùng mã UTF-8 "
+                    "(trong Excel, lưu dưới dạng «CSV UTF-8 (Comma delimited)»).")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return parse_table([_from_csv_cell(cell) for cell in row] for row in reader)
+        return [[_from_csv_cell(cell) for cell in row] for row in reader], None
     except csv.Error:
-        return file_error(f"Tệp CSV không hợp lệ: lỗi định dạng ở dòng {reader.line_num}.")
+        return [], f"Tệp CSV không hợp lệ: lỗi định dạng ở dòng {reader.line_num}."
 
 
 def serialize_csv(items: list[dict]) -> bytes:
@@ -372,25 +376,34 @@ def _from_csv_cell(text: str) -> str:
 
 
 def parse_xlsx(data: bytes) -> ParseResult:
+    rows, problem = xlsx_rows(data, SHEET_TITLE)
+    return file_error(problem) if problem else parse_table(rows)
+
+
+def xlsx_rows(data: bytes, sheet_title: str | None = None) -> tuple[list[list[str]], str | None]:
+    """The cells (as text) of the sheet named `sheet_title`, else the first sheet, or the reason the
+    upload cannot be read. Zip bombs and files that are not workbooks are refused before openpyxl opens them."""
     problem = _check_zip(data)
     if problem:
-        return file_error(problem)
+        return [], problem
     # openpyxl raises many kinds of exception on a damaged workbook (KeyError, ValueError,
     # XML errors…); any of them means the same to the person uploading it.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        return file_error(_NOT_XLSX)
+        return [], _NOT_XLSX
     try:
-        if SHEET_TITLE in workbook.sheetnames:
-            sheet = workbook[SHEET_TITLE]
-        else:
-            sheet = workbook.worksheets[0]
+        sheet = workbook[sheet_title] if sheet_title in workbook.sheetnames else workbook.worksheets[0]
         sheet.reset_dimensions()
-        rows = ([_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
-        return parse_table(rows)
+        rows, filled = [], 0
+        for row in sheet.iter_rows(values_only=True):
+            rows.append([_cell_text(value) for value in row])
+            filled += any(value is not None for value in row)
+            if filled > MAX_ROWS + 1:  # the header, the limit, and one more for the caller to report
+                break
+        return rows, None
     except Exception:
-        return file_error(_NOT_XLSX)
+        return [], _NOT_XLSX
     finally:
         workbook.close()
 

@@ -50,6 +50,9 @@ EXPECTED = {
     ("GET", "/api/v1/units"): {"author", "reviewer", "proctor", "unit_manager", "admin"},
     ("GET", "/api/v1/units/{code}/results"): {"unit_manager", "admin"},
     ("GET", "/api/v1/audit"): {"admin"},
+    ("GET", "/api/v1/users"): {"unit_manager", "admin"},
+    ("POST", "/api/v1/users/import"): {"unit_manager", "admin"},
+    ("POST", "/api/v1/auth/password"): ALL,
     ("GET", "/api/v1/reports/progress"): {"admin"},
     ("GET", "/api/v1/reports/competences"): {"admin"},
 }

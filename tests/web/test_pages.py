@@ -89,3 +89,16 @@ def test_html_is_escaped(client, bank, make_user, make_session):
     sign_in(client, person.username)
     html = client.get("/thi-sinh").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_change_password_in_the_browser_pages(client, make_user):
+    person = make_user("candidate")
+    sign_in(client, person.username)
+    page = client.get("/doi-mat-khau").get_data(as_text=True)
+    wrong = client.post("/doi-mat-khau", data={"current_password": "sai", "new_password": "mat-khau-moi-dai",
+                                               "csrf_token": csrf_of(page)})
+    assert wrong.status_code == 422 and "không đúng" in wrong.get_data(as_text=True)
+    done = client.post("/doi-mat-khau", data={"current_password": "mat-khau-dung-123",
+                                              "new_password": "mat-khau-moi-dai", "csrf_token": csrf_of(page)})
+    assert done.status_code == 302 and client.get("/thi-sinh").status_code == 302
+    assert sign_in(client, person.username, "mat-khau-moi-dai").status_code == 302
