@@ -188,7 +188,6 @@ def start_or_resume(session: ExamSession, user: User, now: datetime) -> tuple[At
         if existing is None:
             raise
         return existing, False
-    _record_draw(attempt)
     return attempt, True
 
 
@@ -231,11 +230,15 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
     return attempt
 
 
-def _record_draw(attempt: Attempt) -> None:
-    version_ids = [ai.item_version_id for ai in attempt.items]
-    db.session.execute(update(ItemVersion).where(ItemVersion.id.in_(version_ids)).values(used=True))
-    item_ids = select(ItemVersion.item_id).where(ItemVersion.id.in_(version_ids)).scalar_subquery()
-    db.session.execute(update(Item).where(Item.id.in_(item_ids)).values(exposure=Item.exposure + 1))
+def count_exposure(attempt: Attempt) -> None:
+    """Count the draw in each item's exposure. Call it in its own short transaction after the attempt is
+    committed: the counters are hot rows shared by every start, so they are locked in id order (no deadlock
+    between concurrent starts) and only for the length of this one statement."""
+    item_ids = select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id).where(
+        AttemptItem.attempt_id == attempt.id)
+    locked = select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id).with_for_update()
+    db.session.execute(update(Item).where(Item.id.in_(locked.scalar_subquery())).values(exposure=Item.exposure + 1)
+                       .execution_options(synchronize_session=False))
 
 
 def expired(attempt: Attempt, now: datetime) -> bool:

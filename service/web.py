@@ -135,12 +135,15 @@ def candidate_home(user):
 def start_attempt(user, session_id):
     exam_session = db.get_or_404(ExamSession, session_id)
     try:
-        attempt, _ = exams.start_or_resume(exam_session, user, clock.now())
+        attempt, created = exams.start_or_resume(exam_session, user, clock.now())
     except ApiError as exc:
         db.session.rollback()
         flash(exc.message)
         return redirect(url_for("web.candidate_home"))
     db.session.commit()
+    if created:
+        exams.count_exposure(attempt)
+        db.session.commit()
     return redirect(url_for("web.sit", attempt_id=attempt.id))
 
 

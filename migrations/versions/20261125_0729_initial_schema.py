@@ -233,7 +233,6 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('reviewer_id', sa.Integer(), nullable=True),
     sa.Column('review_comment', sa.Text(), nullable=True),
-    sa.Column('used', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_item_versions_author_id_users')),
     sa.ForeignKeyConstraint(['competence_code'], ['competences.code'], name=op.f('fk_item_versions_competence_code_competences')),

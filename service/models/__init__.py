@@ -1,5 +1,8 @@
 """The data model. Import models from here."""
 
+from sqlalchemy import exists
+from sqlalchemy.orm import column_property
+
 from .audit import AuditEntry
 from .bank import Area, Audience, Blueprint, Competence, FrameworkVersion, Item, ItemVersion, Level
 from .certs import Certificate, SerialCounter, TokenKey
@@ -11,3 +14,8 @@ __all__ = [
     "Competence", "Enrolment", "ExamSession", "FrameworkVersion", "Item", "ItemVersion", "Level",
     "LoginThrottle", "SerialCounter", "TokenKey", "Unit", "UnitType", "User",
 ]
+
+# Whether any attempt drew a version: derived, never stored, so it cannot disagree with the attempts.
+ItemVersion.used = column_property(
+    exists().where(AttemptItem.item_version_id == ItemVersion.id).correlate_except(AttemptItem), deferred=True
+)

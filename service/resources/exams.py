@@ -263,6 +263,9 @@ class Attempts(MethodView):
         session = _get_session(session_id)
         attempt, created = exams.start_or_resume(session, current_user(), clock.now())
         db.session.commit()
+        if created:
+            exams.count_exposure(attempt)
+            db.session.commit()
         return attempt_json(attempt, for_candidate=True), 201 if created else 200
 
 

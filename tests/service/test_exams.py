@@ -499,3 +499,19 @@ def test_no_candidate_response_carries_key_material_before_close(client, bank, c
         for entry in attempt["items"]:
             explanation = stored_item(attempt["id"], entry["position"]).explanation
             assert explanation not in text
+
+
+def test_each_draw_counts_in_the_items_exposure(client, bank, make_user, make_session, auth_headers):
+    from service.models import Item
+
+    people = [make_user("candidate") for _ in range(2)]
+    session = make_session(people)
+    drawn = Counter()
+    for person in people:
+        for entry in start(client, auth_headers(person), session.id).get_json()["items"]:
+            drawn[entry["item_id"]] += 1
+    db.session.expire_all()
+    exposure = dict(db.session.execute(select(Item.id, Item.exposure).where(Item.exposure > 0)).all())
+    assert exposure == dict(drawn)
+    version = stored_item(db.session.scalar(select(Attempt.id)), 1)
+    assert version.used is True
