@@ -101,6 +101,11 @@ def _fitting_version(data: str, level: int) -> int | None:
     return version if version <= MAX_VERSION else None
 
 
+def fits(url: str) -> bool:
+    """Whether ``url`` fits a QR code of version 15 or lower at level M (cheap: no mask is evaluated)."""
+    return _fitting_version(url, ERROR_CORRECT_M) is not None
+
+
 def make_qr(url: str) -> QrCode:
     """Encode ``url`` at level Q if it fits version 15, else at level M.
 

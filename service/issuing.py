@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from certificates.pdf import CertificateData, CertificatePDF
+from certificates.qr import fits
 from certificates.serial import format_serial, new_public_id
 from certificates.signing import sign_pdf
 from certificates.token import TokenClaims, issue_token
@@ -88,15 +89,30 @@ def _issue(*, attempt, user, holder_name, reissue_no, audience_name, issued_on, 
         expires_on=expires_on,
         token_kid=key.kid,
     )
-    cert.token = issue_token(TokenClaims(
-        public_id=public_id, holder_name=holder_name, unit_code=cert.unit_code or "",
-        classification=cert.classification_code, percent=cert.percent, issue_date=issued_on,
-        expiry_date=expires_on), key)
+    cert.token = _token_that_fits(cert, key)
     db.session.add(cert)
     db.session.flush()
     audit.record(None, "certificate.issue", "certificate", public_id, serial=cert.serial,
                  attempt=attempt.id, reissue_no=reissue_no)
     return cert
+
+
+def _token_that_fits(cert: Certificate, key) -> str:
+    """The signed token, with the name claim cut (ending in "…") only if the URL would not fit the QR code."""
+    name = cert.holder_name
+    while True:
+        cert.token = issue_token(TokenClaims(
+            public_id=cert.public_id, holder_name=name, unit_code=cert.unit_code or "",
+            classification=cert.classification_code, percent=cert.percent, issue_date=cert.issued_on,
+            expiry_date=cert.expires_on), key)
+        if fits(verify_url(cert)) or len(name) <= 2:
+            return cert.token
+        name = name.rstrip("…")[:-1].rstrip() + "…"
+
+
+def name_in_token_matches(token_name: str, holder_name: str) -> bool:
+    """The token's name is the holder's, or its beginning followed by "…" (see _token_that_fits)."""
+    return token_name == holder_name or (token_name.endswith("…") and holder_name.startswith(token_name[:-1]))
 
 
 def verify_url(cert: Certificate) -> str:

@@ -71,7 +71,7 @@ def verify_token(token: str, today: date) -> dict:
 
 
 def _claims_match(cert: Certificate, claims) -> bool:
-    return (cert.token_kid == claims.kid and cert.holder_name == claims.holder_name
+    return (cert.token_kid == claims.kid and issuing.name_in_token_matches(claims.holder_name, cert.holder_name)
             and (cert.unit_code or "") == claims.unit_code and cert.issued_on == claims.issue_date
             and cert.expires_on == claims.expiry_date and cert.classification_code == claims.classification)
 

@@ -301,3 +301,24 @@ def test_concurrent_first_downloads_sign_once(app, client, issued, holder, auth_
     stored = db.session.scalar(select(Certificate.pdf).where(Certificate.public_id == issued["id"]))
     assert all(body == stored for body in bodies)
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+
+
+def test_a_name_too_long_for_the_qr_is_cut_in_the_token_only(client, bank, make_user, make_session, sit_exam,
+                                                            auth_headers):
+    import pypdfium2
+    import zxingcpp
+
+    from certificates.qr import make_qr
+
+    name = "Nguyễn Thị Hồng Nhung Tôn Nữ Phương Thảo Huỳnh Hoàng Bảo Ngọc Trâm Anh Hương Giang"
+    person = make_user("candidate", full_name=name)
+    certificate = sit_and_pass(sit_exam, make_session, person)["certificate"]
+    assert make_qr(certificate["verify_url"]).version <= 15
+    header, payload, _ = token_of(certificate).split(".")
+    claimed = json.loads(base64.urlsafe_b64decode(payload + "=="))["n"]
+    assert claimed.endswith("…") and name.startswith(claimed[:-1])
+    answer = verify(client, token_of(certificate))
+    assert answer["status"] == "valid" and answer["certificate"]["holder_name"] == name
+    pdf = download(client, auth_headers, person, certificate)
+    codes = zxingcpp.read_barcodes(pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil())
+    assert [c.text for c in codes] == [certificate["verify_url"]]
