@@ -241,20 +241,15 @@ def certificates_render(limit, shard):
     """Render and sign the PDFs of issued certificates that have none yet (run after a busy session)."""
     from sqlalchemy import select
 
-    from .issuing import render
+    from .issuing import render_pending
     from .models import Certificate
 
     index, _, count = shard.partition("/")
     if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
         raise click.BadParameter("dạng I/N với 0 ≤ I < N, ví dụ 0/2", param_hint="--shard")
-    index, count = int(index), int(count)
-    pending = db.session.scalars(select(Certificate).where(
-        Certificate.pdf_sha256.is_(None), Certificate.status == "valid", Certificate.id % count == index)
-        .order_by(Certificate.id).limit(limit)).all()
-    for cert in pending:
-        render(cert)
-        db.session.commit()
-    click.echo(f"Đã tạo và ký {len(pending)} tệp PDF.")
+    query = select(Certificate).where(Certificate.status == "valid", Certificate.id % int(count) == int(index))
+    done = render_pending(query.order_by(Certificate.id), limit)
+    click.echo(f"Đã tạo và ký {done} tệp PDF.")
 
 
 @click.command("verify-offline")

@@ -10,7 +10,7 @@ import hashlib
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from certificates.pdf import CertificateData, CertificatePDF
@@ -159,6 +159,30 @@ def render(cert: Certificate) -> bytes:
     if not stored:
         current_app.logger.info("certificate %s was rendered concurrently; kept the first", locked.serial)
     return locked.pdf
+
+
+def session_certificates(session_id: int):
+    """The valid certificates of a session's attempts, oldest first."""
+    return (select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id)
+            .where(Attempt.session_id == session_id, Certificate.status == "valid").order_by(Certificate.id))
+
+
+def session_progress(session_id: int) -> dict:
+    """How many of the session's certificates have their signed PDF."""
+    query = session_certificates(session_id).subquery()
+    total = db.session.scalar(select(func.count()).select_from(query))
+    ready = db.session.scalar(select(func.count()).select_from(query).where(query.c.pdf_sha256.is_not(None)))
+    return {"certificates": total, "rendered": ready, "pending": total - ready}
+
+
+def render_pending(query, limit: int) -> int:
+    """Render and sign up to `limit` certificates of `query` that have no PDF yet, committing each one so a
+    long batch keeps its progress. Returns how many were rendered."""
+    pending = db.session.scalars(query.where(Certificate.pdf_sha256.is_(None)).limit(limit)).all()
+    for cert in pending:
+        render(cert)
+        db.session.commit()
+    return len(pending)
 
 
 def revoke(cert: Certificate, reason: str, actor: User) -> Certificate:

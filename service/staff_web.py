@@ -7,7 +7,7 @@ from sqlalchemy import select
 from . import bank, clock, exams, issuing, reports, results
 from .errors import ApiError
 from .extensions import db
-from .models import Attempt, Certificate, ExamSession, ItemVersion, Unit
+from .models import Attempt, ExamSession, ItemVersion, Unit
 from .units import unit_subtree
 from .web import page_for
 
@@ -55,16 +55,9 @@ def session_detail(user, session_id):
     live = exams.progress(exam_session, clock.now())
     closed = db.session.scalars(select(Attempt).where(
         Attempt.session_id == session_id, Attempt.status != "in_progress").order_by(Attempt.closed_at.desc())).all()
-    certificates = _certificate_progress(session_id)
+    certificates = issuing.session_progress(session_id)
     return render_template("staff/session.html", session=exam_session, live=live, closed=closed,
                            certificates=certificates)
-
-
-def _certificate_progress(session_id: int) -> dict:
-    query = (select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id)
-             .where(Attempt.session_id == session_id, Certificate.status == "valid"))
-    certs = db.session.scalars(query).all()
-    return {"total": len(certs), "rendered": sum(1 for c in certs if c.pdf_sha256)}
 
 
 @staff.post("/bai-thi/<int:attempt_id>/cong-gio")
@@ -95,13 +88,8 @@ def void(user, attempt_id):
 @staff.post("/ky-thi/<int:session_id>/cap-chung-nhan")
 @staff_page("proctor")
 def render_certificates(user, session_id):
-    pending = db.session.scalars(select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id).where(
-        Attempt.session_id == session_id, Certificate.status == "valid", Certificate.pdf_sha256.is_(None))
-        .limit(50)).all()
-    for cert in pending:
-        issuing.render(cert)
-        db.session.commit()
-    flash(f"Đã tạo và ký {len(pending)} giấy chứng nhận.")
+    done = issuing.render_pending(issuing.session_certificates(session_id), 50)
+    flash(f"Đã tạo và ký {done} giấy chứng nhận.")
     return redirect(url_for("staff.session_detail", session_id=session_id))
 
 

@@ -48,11 +48,15 @@ def invalid_answer(checks=("format", "signature", "key", "record")) -> dict:
 @functools.lru_cache(maxsize=64)
 def _public_key(kid: str, x: str):
     """The parsed key for a stored (kid, x): a pure function of its arguments, so caching it holds no state."""
-    return key_from_jwk({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid}).public_key
+    return key_from_jwk(_jwk(kid, x)).public_key
 
 
 def jwk_of(row: TokenKey) -> dict:
-    return {"kty": "OKP", "crv": "Ed25519", "x": row.public_key, "kid": row.kid}
+    return _jwk(row.kid, row.public_key)
+
+
+def _jwk(kid: str, x: str) -> dict:
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid}
 
 
 def verify_token(token: str, today: date) -> dict:

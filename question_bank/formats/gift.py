@@ -60,8 +60,6 @@ _WEIGHT = re.compile(r"\s*%(-?\d+(?:\.\d*)?)%")
 _SATHACH_COMMENT = re.compile(r"//\s*sathach:(.*)$")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
-# Tolerance on the sum of the positive weights of a multiple-response question, in percent.
-
 _HEADER = "// Ngân hàng câu hỏi SatHach, định dạng GIFT (Moodle)."
 _ORDERING_NOTE = "// Câu hỏi sắp xếp: GIFT không có loại này nên SatHach ghi cả câu hỏi vào dòng dưới đây."
 

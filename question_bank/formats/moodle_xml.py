@@ -36,8 +36,6 @@ SUPPORTED_TYPES = {"multichoice", "truefalse", "ordering"}
 _TAG_FIELDS = {"competence": "competence", "level": "level", "source": "source"}
 _AUDIENCE_TAG = "audience"
 
-# Tolerance, in percent, on fractions written with a few decimals (33.33333 x 3).
-
 _INVALID = "Tệp XML không hợp lệ hoặc không an toàn: "
 
 

@@ -5,13 +5,13 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import clock, issuing
 from ..auth import current_user, requires
 from ..errors import get_or_404, not_found
 from ..extensions import db
-from ..models import Attempt, Certificate, ExamSession
+from ..models import Certificate, ExamSession
 from ..units import unit_subtree
 from ..verification import public_view
 
@@ -116,15 +116,7 @@ class Reissue(MethodView):
 
 def _session_certificates(session_id: int):
     get_or_404(ExamSession, session_id, "Không tìm thấy kỳ sát hạch.")
-    return (select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id)
-            .where(Attempt.session_id == session_id, Certificate.status == "valid").order_by(Certificate.id))
-
-
-def _progress(session_id: int) -> dict:
-    query = _session_certificates(session_id).subquery()
-    total = db.session.scalar(select(func.count()).select_from(query))
-    ready = db.session.scalar(select(func.count()).select_from(query).where(query.c.pdf_sha256.is_not(None)))
-    return {"certificates": total, "rendered": ready, "pending": total - ready}
+    return issuing.session_certificates(session_id)
 
 
 @blp.route("/exam-sessions/<int:session_id>/certificates")
@@ -132,17 +124,14 @@ class SessionCertificates(MethodView):
     @requires("proctor")
     def get(self, session_id):
         """Progress of the session's certificates: how many are rendered and signed."""
-        return _progress(session_id)
+        _session_certificates(session_id)
+        return issuing.session_progress(session_id)
 
     @requires("proctor")
     def post(self, session_id):
         """Bulk issue: render and sign the next batch of pending PDFs; call again until `pending` is 0."""
-        pending = db.session.scalars(_session_certificates(session_id).where(Certificate.pdf_sha256.is_(None))
-                                     .limit(BULK_BATCH)).all()
-        for cert in pending:
-            issuing.render(cert)
-            db.session.commit()
-        return _progress(session_id)
+        issuing.render_pending(_session_certificates(session_id), BULK_BATCH)
+        return issuing.session_progress(session_id)
 
 
 @blp.route("/exam-sessions/<int:session_id>/certificates.zip")

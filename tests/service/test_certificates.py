@@ -322,3 +322,15 @@ def test_a_name_too_long_for_the_qr_is_cut_in_the_token_only(client, bank, make_
     pdf = download(client, auth_headers, person, certificate)
     codes = zxingcpp.read_barcodes(pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil())
     assert [c.text for c in codes] == [certificate["verify_url"]]
+
+
+def test_render_command_signs_pending_pdfs(app, issued):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["certificates", "render", "--shard", "2/1"]).exit_code != 0
+    other_shard = f"{(db.session.scalar(select(Certificate.id)) + 1) % 2}/2"
+    assert runner.invoke(args=["certificates", "render", "--shard", other_shard]).output.strip().endswith(" 0 tệp PDF.")
+    result = runner.invoke(args=["certificates", "render"])
+    assert result.exit_code == 0 and "1 tệp PDF" in result.output
+    stored = db.session.scalar(select(Certificate).where(Certificate.public_id == issued["id"]))
+    db.session.refresh(stored)
+    assert check_signed_pdf(stored.pdf, keystore.trust_roots()).valid
