@@ -47,7 +47,7 @@ def test_drawn_modules_match_the_matrix(render_page):
             x = int((QUIET_ZONE + c + 0.5) * unit)
             y = int((QUIET_ZONE + r + 0.5) * unit)
             assert (image.getpixel((x, y)) < 128) == dark, (r, c)
-    [decoded] = zxingcpp.read_barcodes(image)
+    [decoded] = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     assert decoded.text == qr.data
 
 
@@ -60,5 +60,5 @@ def test_drawing_is_a_scannable_vector_graphic(render_page):
     renderPDF.draw(qr.drawing(4 * cm), canvas, 0, 0)
     canvas.showPage()
     canvas.save()
-    [decoded] = zxingcpp.read_barcodes(render_page(buffer.getvalue(), scale=4))
+    [decoded] = zxingcpp.read_barcodes(render_page(buffer.getvalue(), scale=4), formats=zxingcpp.BarcodeFormat.QRCode)
     assert decoded.text == qr.data and decoded.ec_level == "Q"
