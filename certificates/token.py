@@ -41,6 +41,7 @@ __all__ = [
     "issue_token",
     "key_from_jwk",
     "kid_for",
+    "peek",
     "peek_kid",
     "public_jwk",
     "read_token",
@@ -365,6 +366,22 @@ def peek_kid(token: str) -> str:
     :raise InvalidToken: the token is not even well formed.
     """
     return _split(token)[3]["kid"]
+
+
+def peek(token: str) -> tuple[str, str]:
+    """The kid and the certificate's public id, both unverified: enough to fetch the key and the record
+    in one query. Trust neither until :func:`read_token` has checked the signature.
+
+    :raise InvalidToken: the token is not well formed or names no valid public id.
+    """
+    _, payload_b64, _, header = _split(token)
+    try:
+        public_id = _json_object(_b64d(payload_b64)).get("id")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidToken(f"bad payload: {exc}") from None
+    if not isinstance(public_id, str) or not is_valid_public_id(public_id):
+        raise InvalidToken("bad public id")
+    return header["kid"], public_id
 
 
 def read_token(token: str, public_keys: Mapping[str, Ed25519PublicKey]) -> TokenClaims:

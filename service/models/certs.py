@@ -61,7 +61,7 @@ class Certificate(db.Model):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     token_kid: Mapped[str] = mapped_column(ForeignKey("token_keys.kid"))
     token: Mapped[str] = mapped_column(Text)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # read only to serve the file
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     user = relationship("User", foreign_keys=[user_id])

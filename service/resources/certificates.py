@@ -58,7 +58,7 @@ def certificate_json(cert: Certificate) -> dict:
         "id": cert.public_id, "serial": cert.serial, "status": cert.status,
         "verify_status": issuing.status_on(cert, clock.now().date()),
         "verify_url": issuing.verify_url(cert), "attempt_id": cert.attempt_id,
-        "pdf_ready": cert.pdf is not None, "pdf_sha256": cert.pdf_sha256,
+        "pdf_ready": cert.pdf_sha256 is not None, "pdf_sha256": cert.pdf_sha256,
         **public_view(cert), "percent": cert.percent, "score_10": cert.score_10,
         "revoke_reason": cert.revoke_reason,
     }

@@ -16,6 +16,7 @@ from certificates.token import (
     issue_token,
     key_from_jwk,
     kid_for,
+    peek,
     peek_kid,
     public_jwk,
     read_token,
@@ -69,6 +70,7 @@ def test_round_trip(key, keyring, make_claims):
     assert read.kid == key.kid
     assert read.as_dict() | {"kid": None} == claims.as_dict()
     assert peek_kid(token) == key.kid
+    assert peek(token) == (key.kid, claims.public_id)
 
 
 def test_header_is_exactly_alg_kid_typ(token, key):
@@ -272,6 +274,8 @@ def test_random_garbage(keyring):
             read_token(sample, keyring)
         with pytest.raises(InvalidToken):
             peek_kid(sample)
+        with pytest.raises(InvalidToken):
+            peek(sample)
 
 
 def test_one_exception_type_for_bad_keyring_entries(token, key):
