@@ -5,7 +5,8 @@ from pathlib import Path
 from flask import Flask, g
 
 from . import config as config_module
-from .extensions import api, csrf, db, limiter, migrate
+from . import ratelimit
+from .extensions import api, csrf, db, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -32,13 +33,12 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
     app.json.ensure_ascii = False
-    _configure_rate_limits(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     csrf.init_app(app)
 
     from .errors import register_error_handlers
@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request
     def forget_previous_request():
         # What is cached in g belongs to one request; the test suite reuses one app context across requests.
-        for name in ("user", "web_user", "csrf_token"):
+        for name in ("identity", "user", "web_user", "csrf_token"):
             g.pop(name, None)
 
     from .resources import register_blueprints
@@ -68,12 +68,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
-
-
-def _configure_rate_limits(app: Flask) -> None:
-    """Rate-limit counters live in Redis when configured, so every worker shares them."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 
 def _swagger_ui_asset(filename: str):

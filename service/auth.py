@@ -1,6 +1,7 @@
 """Passwords, bearer tokens, login throttling and the role check every endpoint goes through."""
 
 import copy
+import dataclasses
 import functools
 from datetime import timedelta
 
@@ -47,24 +48,39 @@ def hash_password(password: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sathach-api-token")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
+    """One serializer per secret (building one costs more than checking a token with it)."""
+    return URLSafeTimedSerializer(secret_key, salt="sathach-api-token")
 
 
 def issue_token(user: User) -> str:
-    return _serializer().dumps({"u": user.id, "v": user.token_version})
+    return _serializer().dumps({"u": user.id, "v": user.token_version, "r": user.role})
 
 
-def user_from_token(token: str) -> User | None:
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """Who a request says it comes from (a bearer token or a web session), as signed: whether the account
+    still accepts it (active, same token version) is a database question, answered by ``accepts``."""
+
+    user_id: int
+    version: int
+    role: str
+
+
+def identity_from_token(token: str) -> Identity | None:
+    """The token's signed identity if the signature holds and the token has not expired (no database read)."""
     try:
         data = _serializer().loads(token, max_age=current_app.config["TOKEN_TTL_SECONDS"])
     except (SignatureExpired, BadSignature):
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("v"), int) \
+            or not isinstance(data.get("r"), str):
         return None
-    user = db.session.get(User, data.get("u"))
-    if user is None or not user.active or user.token_version != data.get("v"):
-        return None
-    return user
+    return Identity(data["u"], data["v"], data["r"])
 
 
 def _too_many(seconds: int) -> ApiError:
@@ -121,27 +137,64 @@ def _record_failure(user, throttle, client, now) -> None:
     db.session.commit()
 
 
-def current_user() -> User | None:
-    if "user" not in g:
+def bearer_identity() -> Identity | None:
+    if "identity" not in g:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        g.user = user_from_token(token.strip()) if scheme.lower() == "bearer" and token else None
+        g.identity = identity_from_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    return g.identity
+
+
+def accepts(user: User | None, identity: Identity) -> bool:
+    """Whether the account still accepts what the token says (exists, active, same token version)."""
+    return user is not None and user.active and user.token_version == identity.version
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        identity = bearer_identity()
+        user = db.session.get(User, identity.user_id) if identity else None
+        g.user = user if identity and accepts(user, identity) else None
     return g.user
 
 
-def requires(*roles: str):
+def unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", "Cần đăng nhập.", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _forbidden() -> ApiError:
+    return ApiError(403, "forbidden", "Bạn không có quyền thực hiện thao tác này.")
+
+
+def _check_access(allowed: frozenset[str]) -> User:
+    user = current_user()
+    if user is None:
+        raise unauthorized()
+    if user.role not in allowed:
+        raise _forbidden()
+    return user
+
+
+def requires(*roles: str, account_in_query: bool = False):
     """Allow the listed roles (admin is always allowed); 401 without a valid token, 403 for other roles.
-    The roles are kept on the view as ``allowed_roles`` so the access matrix can be checked against them."""
+    The roles are kept on the view as ``allowed_roles`` so the access matrix can be checked against them.
+
+    With ``account_in_query`` only the token is checked here (signature, expiry, the role it was issued
+    for): the view's own query must match the account itself (id, token version, active, role) and answer
+    401 when the account no longer accepts the token. The answer save uses this to need no user lookup."""
     allowed = frozenset(roles) | {"admin"}
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            user = current_user()
-            if user is None:
-                raise ApiError(401, "unauthorized", "Cần đăng nhập.", headers={"WWW-Authenticate": "Bearer"})
-            if user.role not in allowed:
-                raise ApiError(403, "forbidden", "Bạn không có quyền thực hiện thao tác này.")
+            if account_in_query:
+                identity = bearer_identity()
+                if identity is None:
+                    raise unauthorized()
+                if identity.role not in allowed:
+                    raise _forbidden()
+            else:
+                _check_access(allowed)
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = allowed

@@ -6,8 +6,9 @@ database. Operations flush; the route commits once."""
 import random
 import secrets
 from datetime import datetime, timedelta
+from typing import NoReturn
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from question_bank.assembly import BankShortage, PoolItem, check_coverage, draw_form
@@ -15,6 +16,7 @@ from question_bank.item_types import AnswerShapeError, get_item_type
 from question_bank.scoring import ScoredResponse, ScoringRule, missed_competences, score
 
 from . import audit
+from .auth import Identity, accepts, unauthorized
 from .errors import ApiError
 from .extensions import db
 from .models import (
@@ -261,36 +263,64 @@ def close_if_expired(attempt: Attempt, now: datetime) -> bool:
     return True
 
 
-def save_answer(attempt_id: int, user_id: int, position: int, answer, now: datetime) -> datetime:
-    """Save one answer with one read and one indexed UPDATE; returns the attempt's deadline.
+# An answer save is this one statement, built once. Its subquery locks the attempt row FOR SHARE (PostgreSQL)
+# when the attempt is live and the bearer's account owns it and still accepts the token (token version,
+# active): a save and a submit of the same attempt never interleave, so an answer is either in the score or
+# refused, never written after the scoring. The UPDATE returns what the answer's shape is checked against.
+# (Subqueries, not a CTE or UPDATE ... FROM: SQLite's driver opens a transaction only for a statement that
+# starts with UPDATE, and cannot return columns of FROM tables.)
+_LIVE_ATTEMPT = (
+    select(Attempt.id)
+    .join(User, User.id == Attempt.user_id)
+    .where(Attempt.id == bindparam("attempt"), Attempt.status == "in_progress",
+           Attempt.deadline >= bindparam("earliest_deadline"), User.id == bindparam("user_id"),
+           User.token_version == bindparam("token_version"), User.active, User.role == "candidate")
+    .with_for_update(read=True, of=Attempt)
+)
+_ITEM_VERSION_OF_ROW = ItemVersion.id == AttemptItem.item_version_id
+_SAVE = (
+    update(AttemptItem.__table__)
+    .where(AttemptItem.attempt_id.in_(_LIVE_ATTEMPT), AttemptItem.position == bindparam("at"))
+    .values(answer=bindparam("answer"), answered_at=bindparam("now"))
+    .returning(
+        select(ItemVersion.type).where(_ITEM_VERSION_OF_ROW).scalar_subquery().label("type"),
+        select(ItemVersion.options).where(_ITEM_VERSION_OF_ROW).scalar_subquery().label("options"),
+        select(Attempt.deadline).where(Attempt.id == AttemptItem.attempt_id).scalar_subquery().label("deadline"),
+    )
+)
 
-    :raise ApiError 404: no such attempt for this candidate, or no such position. 409: the attempt is closed.
-        422: the answer does not have the item type's shape.
 
-    The attempt row is read FOR SHARE (PostgreSQL): a save and a submit of the same attempt never
-    interleave, so an answer is either in the score or refused, never saved after the scoring."""
-    row = db.session.execute(
-        select(Attempt.user_id, Attempt.status, Attempt.deadline, ItemVersion.type, ItemVersion.options)
-        .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id) & (AttemptItem.position == position))
-        .outerjoin(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-        .where(Attempt.id == attempt_id)
-        .with_for_update(read=True, of=Attempt)
-    ).first()
-    if row is None or row.user_id != user_id:
-        raise ApiError(404, "not_found", "Không tìm thấy bài thi.")
-    if row.status != "in_progress" or expired_at(row.deadline, now):
-        close_if_expired(db.session.get(Attempt, attempt_id), now)
-        raise ApiError(409, "attempt_closed", "Bài thi đã kết thúc, không thể lưu câu trả lời.")
-    if row.type is None:
-        raise ApiError(404, "not_found", "Không có câu hỏi ở vị trí này trong bài thi.")
+def save_answer(attempt_id: int, identity: Identity, position: int, answer, now: datetime) -> datetime:
+    """Save one answer with one indexed UPDATE; returns the attempt's deadline.
+
+    :raise ApiError 401: the account no longer accepts this identity. 404: no such attempt for this
+        candidate, or no such position. 409: the attempt is closed. 422: the answer does not have the item
+        type's shape (the write is rolled back).
+    """
+    row = db.session.connection().execute(_SAVE, {
+        "attempt": attempt_id, "at": position, "answer": answer, "now": now, "earliest_deadline": now - GRACE,
+        "user_id": identity.user_id, "token_version": identity.version}).first()
+    if row is None:
+        _refuse_save(attempt_id, identity, position, now)
     try:
         get_item_type(row.type).validate_answer(row.options, answer)
     except AnswerShapeError as exc:
+        db.session.rollback()
         raise ApiError(422, "invalid_answer", str(exc), {"answer": [str(exc)]}) from exc
-    db.session.execute(
-        update(AttemptItem).where(AttemptItem.attempt_id == attempt_id, AttemptItem.position == position)
-        .values(answer=answer, answered_at=now).execution_options(synchronize_session=False))
     return row.deadline
+
+
+def _refuse_save(attempt_id: int, identity: Identity, position: int, now: datetime) -> NoReturn:
+    """Why a save matched nothing, in the order a caller needs to hear it; an expired attempt is closed."""
+    if not accepts(db.session.get(User, identity.user_id), identity):
+        raise unauthorized()
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != identity.user_id:
+        raise ApiError(404, "not_found", "Không tìm thấy bài thi.")
+    if attempt.status != "in_progress" or expired(attempt, now):
+        close_if_expired(attempt, now)
+        raise ApiError(409, "attempt_closed", "Bài thi đã kết thúc, không thể lưu câu trả lời.")
+    raise ApiError(404, "not_found", "Không có câu hỏi ở vị trí này trong bài thi.")
 
 
 def close(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:

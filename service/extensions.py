@@ -1,7 +1,5 @@
 """Extension instances, bound to an app in the factory."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -20,5 +18,4 @@ NAMING = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate(render_as_batch=True)
 api = Api()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 csrf = CSRFProtect()  # web pages only: the API authenticates with bearer tokens, not cookies

@@ -4,23 +4,20 @@ signed and every form and save carries a CSRF token."""
 
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from . import auth, clock, exams, issuing, verification
 from .errors import ApiError
-from .extensions import db, limiter
+from .extensions import db
 from .models import ROLES, Area, Attempt, Certificate, Competence, ExamSession, User
+from .ratelimit import limited
 
 web = Blueprint("web", __name__)
 
 
-def verify_limit() -> str:
-    return current_app.config["VERIFY_RATE_LIMIT"]
-
-
 @web.get("/v/<path:token>")
-@limiter.limit(verify_limit)
+@limited("verify", "VERIFY_RATE_LIMIT")
 def verify_page(token):
     answer = verification.verify_token(token, clock.now().date())
     return render_template("verify.html", answer=answer)
@@ -177,7 +174,8 @@ def save(user, attempt_id, position):
     if not isinstance(data, dict) or "answer" not in data:
         return jsonify({"code": "validation_error", "message": "Thiếu câu trả lời."}), 422
     try:
-        exams.save_answer(attempt_id, user.id, position, data["answer"], clock.now())
+        identity = auth.Identity(user.id, user.token_version, user.role)
+        exams.save_answer(attempt_id, identity, position, data["answer"], clock.now())
     except ApiError as exc:
         db.session.commit() if exc.status == 409 else db.session.rollback()
         return jsonify({"code": exc.code, "message": exc.message}), exc.status

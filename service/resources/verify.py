@@ -1,18 +1,15 @@
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import clock, verification
 from ..errors import ApiError
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import TokenKey
+from ..ratelimit import limited
 
 blp = Blueprint("verify", __name__, description="Xác minh chứng nhận (công khai, không cần đăng nhập)")
-
-
-def verify_limit() -> str:
-    return current_app.config["VERIFY_RATE_LIMIT"]
 
 
 @blp.route("/verify/keys")
@@ -29,7 +26,7 @@ class Keys(MethodView):
 
 @blp.route("/verify/pdf")
 class VerifyPdf(MethodView):
-    decorators = [limiter.limit(verify_limit)]
+    decorators = [limited("verify", "VERIFY_RATE_LIMIT")]
 
     def post(self):
         """Upload a certificate PDF (multipart field `file`): signature, whole-file coverage, issued hash, status."""
@@ -42,7 +39,7 @@ class VerifyPdf(MethodView):
 
 @blp.route("/verify/<path:token>")
 class VerifyToken(MethodView):
-    decorators = [limiter.limit(verify_limit)]
+    decorators = [limited("verify", "VERIFY_RATE_LIMIT")]
 
     def get(self, token):
         """valid, revoked, expired or invalid, with the checks made and only what HR needs to match the holder."""

@@ -239,6 +239,70 @@ def test_concurrent_submits_give_one_result(app, client, bank, candidate, make_s
     assert closings == 1
 
 
+def test_saves_racing_a_submit_are_either_scored_or_refused(app, client, bank, candidate, make_session,
+                                                             auth_headers):
+    """Every save the server acknowledges is in the score; every other one was refused (409)."""
+    from service.exams import score_attempt
+
+    session = make_session([candidate])
+    headers = auth_headers(candidate)
+    attempt = start(client, headers, session.id).get_json()
+    answer_all(client, headers, attempt, wrong_answer)
+    rights = {e["position"]: right_answer(stored_item(attempt["id"], e["position"])) for e in attempt["items"]}
+    outcomes, barrier = {}, threading.Barrier(len(rights) + 1)
+
+    def save(position):
+        with app.test_client() as own:
+            barrier.wait()
+            response = own.put(f"/api/v1/attempts/{attempt['id']}/responses/{position}",
+                               json={"answer": rights[position]}, headers=headers)
+            outcomes[position] = response.status_code
+
+    def submit():
+        with app.test_client() as own:
+            barrier.wait()
+            outcomes["submit"] = own.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).status_code
+
+    threads = [threading.Thread(target=save, args=(p,)) for p in rights] + [threading.Thread(target=submit)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.pop("submit") == 200
+    assert set(outcomes.values()) <= {200, 409}, outcomes
+    db.session.expire_all()
+    stored = {row.position: row.answer for row in db.session.execute(
+        select(AttemptItem.position, AttemptItem.answer).where(AttemptItem.attempt_id == attempt["id"]))}
+    for position, status in outcomes.items():
+        if status == 200:
+            assert stored[position] == rights[position]
+        else:
+            assert stored[position] != rights[position]
+    closed = db.session.get(Attempt, attempt["id"])
+    assert closed.result == score_attempt(closed)  # the stored result is the score of what was acknowledged
+
+
+def test_a_save_checks_the_account_behind_the_token(client, bank, candidate, make_user, make_session,
+                                                    auth_headers):
+    session = make_session([candidate])
+    headers = auth_headers(candidate)
+    attempt = start(client, headers, session.id).get_json()
+    entry = attempt["items"][0]
+    url = f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}"
+    answer = right_answer(stored_item(attempt["id"], entry["position"]))
+    proctor = client.put(url, json={"answer": answer}, headers=auth_headers(make_user("proctor")))
+    assert proctor.status_code == 403
+    candidate.token_version += 1  # what a password change does: earlier tokens stop working
+    db.session.commit()
+    assert client.put(url, json={"answer": answer}, headers=headers).status_code == 401
+    fresh = auth_headers(candidate)
+    candidate.active = False
+    db.session.commit()
+    assert client.put(url, json={"answer": answer}, headers=fresh).status_code == 401
+    db.session.expire_all()
+    assert db.session.get(AttemptItem, (attempt["id"], entry["position"])).answer is None
+
+
 def test_concurrent_starts_make_one_attempt(app, client, bank, candidate, make_session, auth_headers):
     url = f"/api/v1/exam-sessions/{make_session([candidate]).id}/attempts"
     headers = auth_headers(candidate)
