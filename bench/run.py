@@ -88,6 +88,20 @@ async def closed_loop(make_call, clients: int, seconds: float) -> tuple[float, l
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
+async def beside_floor(call, floor_call, rounds: int = 3, seconds: float = 5) -> tuple[float, float]:
+    """Closed-loop throughput of `call` and of its floor, in alternating rounds so that whatever else the
+    shared cores do hits both alike: (median of ours, median of the floor's)."""
+    ours, floors = [], []
+    for _ in range(rounds):
+        floors.append((await closed_loop(floor_call, 32, seconds))[0])
+        ours.append((await closed_loop(call, 32, seconds))[0])
+    return statistics.median(ours), statistics.median(floors)
+
+
+def against_floor(rate: float, floor: float) -> str:
+    return f"floor {floor:.0f}/s, ratio {rate / floor:.2f}; ≥ half: {'yes' if rate >= floor / 2 else 'NO'}"
+
+
 def setup(database: str, keys_dir: str, candidates: int) -> None:
     env = bench_env(database, keys_dir)
     for args in (["db", "upgrade"], ["units", "load"], ["bank", "load"], ["keys", "init"]):
@@ -107,6 +121,11 @@ async def scenario(service: str, floor: str, tokens: list[str], reviewer: str, r
         headers = [{"Authorization": f"Bearer {t}"} for t in tokens]
         sessions = (await timed(http, "GET", f"{service}/api/v1/exam-sessions", headers=headers[0]))[2]
         session_id = sessions["items"][0]["id"]
+
+        # Warm every worker first (imports, compiled-statement caches, prepared statements) with starts by
+        # other candidates: the figure is about a service in use, not about each worker's first request.
+        await asyncio.gather(*(timed(http, "POST", f"{service}/api/v1/exam-sessions/{session_id}/attempts",
+                                     headers=h) for h in headers[500:564]))
 
         # 500 candidates start within 10 s.
         starts = await spread([lambda h=h: timed(http, "POST", f"{service}/api/v1/exam-sessions/{session_id}/attempts",
@@ -134,10 +153,8 @@ async def scenario(service: str, floor: str, tokens: list[str], reviewer: str, r
             return await timed(http, "PUT", f"{floor}/floor/save/{attempt['id']}/{item['position']}",
                                json={"answer": answer_of(item)})
 
-        floor_rate, _ = await closed_loop(floor_save, 32, 8)
-        save_rate, _ = await closed_loop(save, 32, 8)
-        report["save: requests/s (32 clients)"] = (save_rate, f"floor {floor_rate:.0f}/s; ≥ half: "
-                                                   f"{'yes' if save_rate >= floor_rate / 2 else 'NO'}")
+        save_rate, floor_rate = await beside_floor(save, floor_save)
+        report["save: requests/s (32 clients, median of 3 rounds)"] = (save_rate, against_floor(save_rate, floor_rate))
         paced = await spread([lambda n=n: save(n, n) for n in range(1000)], 15)
         report["save: p95 ms (1,000 examinees, one save each per 15 s)"] = (p95([t for t, _, _ in paced]), "≤ 50")
 
@@ -171,10 +188,9 @@ async def scenario(service: str, floor: str, tokens: list[str], reviewer: str, r
             async def lookup(n, i):
                 return await timed(http, "GET", f"{floor}/floor/lookup/{certs[(n + i) % len(certs)]['id']}")
 
-            lookup_rate, _ = await closed_loop(lookup, 32, 8)
-            verify_rate, _ = await closed_loop(verify, 32, 8)
-            report["verify: tokens/s (32 clients)"] = (verify_rate, f"≥ 500; floor {lookup_rate:.0f}/s; ≥ half: "
-                                                       f"{'yes' if verify_rate >= lookup_rate / 2 else 'NO'}")
+            verify_rate, lookup_rate = await beside_floor(verify, lookup)
+            report["verify: tokens/s (32 clients, median of 3 rounds)"] = (
+                verify_rate, f"≥ 500; {against_floor(verify_rate, lookup_rate)}")
 
 
 def render_rate(database: str, keys_dir: str, processes: int) -> tuple[float, int]:

@@ -197,26 +197,28 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
     blueprint = session.blueprint
     seed = secrets.randbits(63)
     pools: dict[tuple[str, str], list[PoolItem]] = {}
+    exposure: dict[int, int] = {}
     rows = db.session.execute(
-        select(ItemVersion.item_id, ItemVersion.id, Competence.area_code, ItemVersion.level_code)
+        select(ItemVersion.item_id, ItemVersion.id, Competence.area_code, ItemVersion.level_code, Item.exposure)
+        .join(Item, Item.id == ItemVersion.item_id)
         .join(Competence, Competence.code == ItemVersion.competence_code)
         .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
         .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
         .order_by(ItemVersion.id)
     )
-    for item_id, version_id, area, level in rows:
+    for item_id, version_id, area, level, times_drawn in rows:
         pools.setdefault((area, level), []).append(PoolItem(item_id, version_id))
+        exposure[item_id] = times_drawn
     seen = set(db.session.scalars(
         select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
         .join(Attempt, Attempt.id == AttemptItem.attempt_id).where(Attempt.user_id == user.id)))
-    all_ids = [p.item_id for pool in pools.values() for p in pool]
-    exposure = dict(db.session.execute(select(Item.id, Item.exposure).where(Item.id.in_(all_ids))).all())
     try:
         form = draw_form(cells_of(blueprint), pools, seed=seed, candidate_seen=seen, exposure=exposure)
     except BankShortage as exc:
         raise ApiError(409, "bank_shortage", str(exc)) from exc
-    versions = {v.id: v for v in db.session.scalars(
-        select(ItemVersion).where(ItemVersion.id.in_([d.version_id for d in form])))}
+    versions = {v.id: v for v in db.session.execute(
+        select(ItemVersion.id, ItemVersion.type, ItemVersion.options)
+        .where(ItemVersion.id.in_([d.version_id for d in form])))}
     rng = random.Random(seed)
     attempt = Attempt(
         session_id=session.id, user_id=user.id, number=number, status="in_progress",
