@@ -123,11 +123,11 @@ def render(cert: Certificate) -> bytes:
     """Render and sign the PDF once, store the bytes and their hash; later calls return the stored bytes.
     The row is locked (FOR UPDATE on PostgreSQL) so two first downloads do not both sign; the conditional
     UPDATE keeps the first stored file wherever locking is not available."""
-    if cert.pdf is not None:
+    if cert.pdf_sha256 is not None:
         return cert.pdf
-    locked = db.session.scalar(select(Certificate).where(Certificate.id == cert.id).with_for_update())
-    db.session.refresh(locked)
-    if locked.pdf is not None:
+    locked = db.session.scalar(select(Certificate).where(Certificate.id == cert.id).with_for_update()
+                               .execution_options(populate_existing=True))
+    if locked.pdf_sha256 is not None:
         return locked.pdf
     attempt = db.session.get(Attempt, locked.attempt_id)
     blueprint = attempt.blueprint
@@ -155,9 +155,10 @@ def render(cert: Certificate) -> bytes:
         update(Certificate).where(Certificate.id == locked.id, Certificate.pdf_sha256.is_(None))
         .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
         .execution_options(synchronize_session=False)).rowcount
-    db.session.refresh(locked)
-    if not stored:
-        current_app.logger.info("certificate %s was rendered concurrently; kept the first", locked.serial)
+    db.session.expire(locked, ["pdf", "pdf_sha256"])
+    if stored:
+        return pdf
+    current_app.logger.info("certificate %s was rendered concurrently; kept the first", locked.serial)
     return locked.pdf
 
 
