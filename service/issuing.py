@@ -110,11 +110,6 @@ def _token_that_fits(cert: Certificate, key) -> str:
         name = name.rstrip("…")[:-1].rstrip() + "…"
 
 
-def name_in_token_matches(token_name: str, holder_name: str) -> bool:
-    """The token's name is the holder's, or its beginning followed by "…" (see _token_that_fits)."""
-    return token_name == holder_name or (token_name.endswith("…") and holder_name.startswith(token_name[:-1]))
-
-
 def verify_url(cert: Certificate) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/v/{cert.token}"
 
