@@ -234,14 +234,14 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
     return attempt
 
 
-def count_exposure(attempt: Attempt) -> None:
+def count_exposure(attempt_id: int) -> None:
     """Count the draw in each item's exposure. Call it in its own short transaction after the attempt is
     committed: the counters are hot rows shared by every start, so they are locked in id order (no deadlock
     between concurrent starts), only for this one statement, and a counter another start holds at that
     moment is skipped rather than waited for. Exposure steers the draw toward less used items; under a
     burst of starts it may undercount, which only makes the steering a little less sharp."""
     item_ids = select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id).where(
-        AttemptItem.attempt_id == attempt.id)
+        AttemptItem.attempt_id == attempt_id)
     locked = select(Item.id).where(Item.id.in_(item_ids)).order_by(Item.id).with_for_update(skip_locked=True)
     db.session.execute(update(Item).where(Item.id.in_(locked.scalar_subquery())).values(exposure=Item.exposure + 1)
                        .execution_options(synchronize_session=False))

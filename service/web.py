@@ -137,11 +137,12 @@ def start_attempt(user, session_id):
         db.session.rollback()
         flash(exc.message)
         return redirect(url_for("web.candidate_home"))
+    attempt_id = attempt.id
     db.session.commit()
     if created:
-        exams.count_exposure(attempt)
+        exams.count_exposure(attempt_id)
         db.session.commit()
-    return redirect(url_for("web.sit", attempt_id=attempt.id))
+    return redirect(url_for("web.sit", attempt_id=attempt_id))
 
 
 def own_attempt(user, attempt_id) -> Attempt:

@@ -262,11 +262,12 @@ class Attempts(MethodView):
         """
         session = _get_session(session_id)
         attempt, created = exams.start_or_resume(session, current_user(), clock.now())
+        body = attempt_json(attempt, for_candidate=True)  # before the commit expires what it reads
         db.session.commit()
         if created:
-            exams.count_exposure(attempt)
+            exams.count_exposure(body["id"])
             db.session.commit()
-        return attempt_json(attempt, for_candidate=True), 201 if created else 200
+        return body, 201 if created else 200
 
 
 @blp.route("/attempts/<int:attempt_id>")
