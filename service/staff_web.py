@@ -1,13 +1,24 @@
 """Web pages for staff: proctors watch sessions and act on attempts, reviewers review items, unit managers
 see their staff's results, admins see the reports. Every action calls the operation the API calls."""
 
+import re
+import unicodedata
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from marshmallow import ValidationError, validate
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from certificates.signing import VIETNAM_TZ
 
 from . import bank, clock, exams, issuing, reports, results
 from .errors import ApiError
 from .extensions import db
-from .models import Attempt, ExamSession, ItemVersion, Unit
+from .models import Attempt, Audience, Enrolment, ExamSession, ItemVersion, Unit
+from .models import Blueprint as ExamBlueprint
+from .models.exam import REVIEW_MODES
+from .resources.exams import EnrolSchema, SessionCreateSchema
 from .units import unit_subtree
 from .web import page_for
 
@@ -30,6 +41,16 @@ def act(operation, success: str):
     else:
         db.session.commit()
         flash(success)
+
+
+def vn_time(moment: datetime, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored naive-UTC time as Vietnam wall-clock time: proctors type and read times as UTC+7."""
+    return moment.replace(tzinfo=UTC).astimezone(VIETNAM_TZ).strftime(pattern)
+
+
+@staff.context_processor
+def time_helpers():
+    return {"vn_time": vn_time}
 
 
 @staff.get("/")
@@ -57,7 +78,168 @@ def session_detail(user, session_id):
         Attempt.session_id == session_id, Attempt.status != "in_progress").order_by(Attempt.closed_at.desc())).all()
     certificates = issuing.session_progress(session_id)
     return render_template("staff/session.html", session=exam_session, live=live, closed=closed,
-                           certificates=certificates)
+                           certificates=certificates, enrolled=_enrolled_count(session_id), units=_unit_options(),
+                           review_labels=REVIEW_LABELS)
+
+
+# Creating a session and enrolling candidates: the forms build the body POST /api/v1/exam-sessions (and its
+# /enrolments) take, load it through the API's own schema, and call the same operation.
+
+REVIEW_LABELS = {
+    "score": "Chỉ xem điểm và xếp loại",
+    "areas": "Xem điểm từng lĩnh vực, không xem đáp án",
+    "full": "Xem lại toàn bộ: đáp án đúng và giải thích",
+}
+REVIEW_CHOICES = [(mode, REVIEW_LABELS[mode]) for mode in REVIEW_MODES]  # a new mode without a label fails here
+SESSION_FIELDS = SessionCreateSchema().fields
+
+
+def bounds(name: str) -> dict:
+    """The schema's range for an integer field, so the form's limits and messages cannot drift from it."""
+    rule = next(v for v in SESSION_FIELDS[name].validators if isinstance(v, validate.Range))
+    return {"min": rule.min, "max": rule.max}
+
+
+# The schema's own messages are marshmallow's English (or name API fields); a form shows these instead.
+FIELD_MESSAGES = {
+    "title": "Cần nhập tên kỳ sát hạch (tối đa 300 ký tự).",
+    "blueprint": "Cần chọn cấu trúc đề.",
+    "opens_at": "Cần nhập ngày giờ mở hợp lệ (giờ Việt Nam).",
+    "closes_at": "Cần nhập ngày giờ đóng hợp lệ (giờ Việt Nam).",
+    "max_attempts": "Số lần thi tối đa phải là số nguyên từ {min} đến {max}.".format(**bounds("max_attempts")),
+    "retake_gap_minutes": "Số phút chờ thi lại phải là số nguyên từ {min} đến {max}.".format(
+        **bounds("retake_gap_minutes")),
+    "review_mode": "Cần chọn một cách xem lại bài.",
+    "candidates": "Danh sách tên đăng nhập không hợp lệ.",
+    "units": "Danh sách đơn vị không hợp lệ.",
+}
+TRANSLATED = {"Phải sau opens_at.": "Thời gian đóng phải sau thời gian mở."}  # said by the schema and the operation
+
+
+def _usernames(text: str) -> list[str]:
+    """Usernames typed one per line or separated by commas, in order, without repeats."""
+    names = re.split(r"[,;\s]+", unicodedata.normalize("NFC", text))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _as_utc(local: str) -> str:
+    """A datetime-local value (Vietnam wall-clock time, no offset) as ISO 8601 with +07:00: the schema then
+    converts it to naive UTC exactly as it does for the API. A value with its own offset becomes invalid."""
+    return f"{local.strip()}+07:00" if local.strip() else ""
+
+
+def _session_body(form: dict) -> dict:
+    """The API body the form stands for; empty fields are left out, so the schema says they are missing
+    (or applies its defaults)."""
+    body = {
+        "title": unicodedata.normalize("NFC", form["title"].strip()), "blueprint": form["blueprint"],
+        "opens_at": _as_utc(form["opens_at"]), "closes_at": _as_utc(form["closes_at"]),
+        "max_attempts": form["max_attempts"].strip(), "retake_gap_minutes": form["retake_gap_minutes"].strip(),
+        "review_mode": form["review_mode"], "candidates": _usernames(form["candidates"]), "units": form["units"],
+    }
+    return {key: value for key, value in body.items() if value not in ("", [])}
+
+
+def _load(schema, body: dict) -> dict:
+    """Load through the API's schema; its errors become an ApiError with the form's Vietnamese messages."""
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        errors = {field: [TRANSLATED.get(m) or FIELD_MESSAGES.get(field, "Giá trị không hợp lệ.")
+                          for m in _flat(messages)]
+                  for field, messages in exc.messages.items()}
+        raise ApiError(422, "validation_error", "Thông tin chưa hợp lệ, xem các ô được đánh dấu.", errors) from exc
+
+
+def _flat(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for inner in messages.values() for m in _flat(inner)]
+    return list(messages) if isinstance(messages, list) else [messages]
+
+
+def _form_errors(exc: ApiError) -> dict[str, list[str]]:
+    """The operation's errors by form field, its message under "_form"; repeated messages shown once."""
+    errors = {field: list(dict.fromkeys(TRANSLATED.get(m, m) for m in _flat(messages)))
+              for field, messages in (exc.errors or {}).items()}
+    errors["_form"] = [exc.message]
+    return errors
+
+
+def _session_form(source) -> dict:
+    """What the proctor typed (or the schema's defaults), to fill the form again."""
+    form = {name: source.get(name, "") for name in ("title", "blueprint", "opens_at", "closes_at", "candidates")}
+    for name in ("max_attempts", "retake_gap_minutes", "review_mode"):
+        form[name] = source.get(name, str(SESSION_FIELDS[name].load_default))
+    form["units"] = source.getlist("units")
+    return form
+
+
+def _blueprint_options() -> list[dict]:
+    audiences = dict(db.session.execute(select(Audience.code, Audience.name)).all())
+    return [{"code": b.code, "name": b.name, "audience": audiences.get(b.audience_code, b.audience_code),
+             "item_count": b.item_count, "minutes": b.duration_minutes}
+            for b in db.session.scalars(select(ExamBlueprint).where(ExamBlueprint.current)
+                                        .order_by(ExamBlueprint.code))]
+
+
+def _unit_options() -> list[dict]:
+    """Active units depth first, each with its depth, so a select shows the tree."""
+    children: dict[int | None, list[Unit]] = {}
+    for unit in db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.code)):
+        children.setdefault(unit.parent_id, []).append(unit)
+    options, stack = [], [(unit, 0) for unit in reversed(children.get(None, []))]
+    while stack:
+        unit, depth = stack.pop()
+        options.append({"code": unit.code, "name": unit.name, "depth": depth})
+        stack.extend((child, depth + 1) for child in reversed(children.get(unit.id, [])))
+    return options
+
+
+def _enrolled_count(session_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.session_id == session_id))
+
+
+@staff.route("/ky-thi/moi", methods=["GET", "POST"])
+@staff_page("proctor")
+def new_session(user):
+    """The form for POST /api/v1/exam-sessions. Errors re-show it with the input kept and nothing stored."""
+    form, errors = _session_form(MultiDict()), {}
+    if request.method == "POST":
+        form = _session_form(request.form)
+        try:
+            created = exams.create_session(_load(SessionCreateSchema(), _session_body(form)), user)
+        except ApiError as exc:
+            db.session.rollback()
+            errors = _form_errors(exc)
+        else:
+            db.session.commit()
+            flash(f"Đã tạo kỳ sát hạch với {_enrolled_count(created.id)} thí sinh.")
+            return redirect(url_for("staff.session_detail", session_id=created.id))
+    return render_template("staff/new_session.html", form=form, errors=errors, blueprints=_blueprint_options(),
+                           units=_unit_options(), review_choices=REVIEW_CHOICES, bounds=bounds,
+                           now=vn_time(clock.now())), 422 if errors else 200
+
+
+@staff.post("/ky-thi/<int:session_id>/ghi-danh")
+@staff_page("proctor")
+def enrol(user, session_id):
+    """The form for POST /api/v1/exam-sessions/<id>/enrolments: more candidates by username or unit."""
+    exam_session = db.get_or_404(ExamSession, session_id)
+    body = {"candidates": _usernames(request.form.get("candidates", "")), "units": request.form.getlist("units")}
+    if not body["candidates"] and not body["units"]:
+        flash("Cần nhập tên đăng nhập hoặc chọn đơn vị để ghi danh.")
+        return redirect(url_for("staff.session_detail", session_id=session_id))
+    try:
+        data = _load(EnrolSchema(), body)
+        added = exams.enrol(exam_session, data["candidates"], data["units"], user)
+    except ApiError as exc:
+        db.session.rollback()
+        details = [m for field, messages in _form_errors(exc).items() if field != "_form" for m in messages]
+        flash(f"{exc.message} {'; '.join(details)}".strip())
+    else:
+        db.session.commit()
+        flash(f"Đã ghi danh thêm {added} thí sinh.")
+    return redirect(url_for("staff.session_detail", session_id=session_id))
 
 
 @staff.post("/bai-thi/<int:attempt_id>/cong-gio")

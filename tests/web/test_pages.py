@@ -7,10 +7,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import AttemptItem, ItemVersion
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+from tests.web.pages import csrf_of
 
 
 def sign_in(client, username, password="mat-khau-dung-123"):

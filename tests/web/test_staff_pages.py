@@ -1,7 +1,6 @@
 """The staff web pages: who may open them, and that their forms do what the API does."""
 
 import io
-import re
 
 import openpyxl
 import pytest
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Attempt, AuditEntry, ItemVersion
 from service.models.org import ROLES
+from tests.web.pages import csrf_of, sign_in
 
 PAGES = {
     "/quan-ly/": {"author", "reviewer", "proctor", "unit_manager", "admin"},
@@ -18,18 +18,6 @@ PAGES = {
     "/quan-ly/don-vi": {"unit_manager", "admin"},
     "/quan-ly/bao-cao": {"admin"},
 }
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-
-
-def sign_in(client, user):
-    page = client.get("/dang-nhap").get_data(as_text=True)
-    response = client.post("/dang-nhap", data={"username": user.username, "password": "mat-khau-dung-123",
-                                               "csrf_token": csrf_of(page)})
-    assert response.status_code == 302
-    return csrf_of(client.get("/quan-ly/" if user.role != "candidate" else "/thi-sinh").get_data(as_text=True))
 
 
 @pytest.mark.parametrize("role", ROLES)
