@@ -61,6 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .staff_web import staff
 
     app.register_blueprint(staff)
+    from .author_web import author
+
+    app.register_blueprint(author)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
 

@@ -87,7 +87,7 @@ def version_json(v: ItemVersion) -> dict:
     }
 
 
-def _filtered(query, args):
+def filtered_versions(query, args):
     if "competence" in args:
         query = query.where(ItemVersion.competence_code == args["competence"])
     if "level" in args:
@@ -113,7 +113,7 @@ class Items(MethodView):
     @blp.arguments(ItemFilterArgs, location="query")
     def get(self, args):
         """Items (their latest version), filtered by competence, level, audience, status or text."""
-        query = _filtered(transfer.latest_versions_query(), args)
+        query = filtered_versions(transfer.latest_versions_query(), args)
         return page_of(query, args, db.session, version_json)
 
     @requires("author")
@@ -219,7 +219,7 @@ class Export(MethodView):
     def get(self, args):
         """Export the latest version of every item matching the filters, in a format that re-imports."""
         fmt = FORMATS[args["format"]]
-        data = transfer.export_versions(_filtered(transfer.latest_versions_query(), args), fmt.name)
+        data = transfer.export_versions(filtered_versions(transfer.latest_versions_query(), args), fmt.name)
         return Response(data, mimetype=fmt.media_type, headers={
             "Content-Disposition": f'attachment; filename="ngan-hang-cau-hoi{fmt.extension}"'})
 
