@@ -58,3 +58,72 @@ def test_candidate_signs_in_sits_and_gets_a_result(served, browser, bank, make_u
     text = page.inner_text("main")
     assert "/10 điểm" in text and ("ĐẠT" in text or "CHƯA ĐẠT" in text)
     assert "Lĩnh vực" in text
+
+
+def test_author_writes_an_item_and_sends_it_for_review(served, browser, bank, make_user):
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import Item, ItemVersion
+
+    author = make_user("author", full_name="Lê Văn Tâm")
+    page = browser.new_page()
+    page.goto(f"{served}/dang-nhap")
+    page.fill("input[name=username]", author.username)
+    page.fill("input[name=password]", "mat-khau-dung-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/quan-ly/")
+    page.click("text=Ngân hàng câu hỏi")
+    page.goto(f"{served}/quan-ly/cau-hoi/moi")
+    page.check("input[name=type][value=single_choice]")
+    stem = "Khi nhận thư điện tử lạ yêu cầu đăng nhập lại tài khoản công vụ, cán bộ nên làm gì trước tiên?"
+    page.fill("#stem", stem)
+    options = ["Bấm vào liên kết và đăng nhập ngay", "Kiểm tra địa chỉ người gửi và báo bộ phận CNTT",
+               "Chuyển tiếp thư cho đồng nghiệp", "Trả lời thư kèm mật khẩu"]
+    for index, text in enumerate(options):
+        page.fill(f"#option-{index}", text)
+    page.check("input[name=correct][value='1']")
+    page.fill("#explanation", "Thư giả mạo thường dẫn tới trang đăng nhập giả; cần kiểm tra và báo cáo.")
+    page.select_option("#competence", "AT.1")
+    page.select_option("#level", "co_ban")
+    page.check("input[name=audiences][value=cong_chuc]")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/quan-ly/cau-hoi/*")
+    assert stem in page.inner_text("main") and "nháp" in page.inner_text("main")
+    with page.expect_navigation():
+        page.click("button:has-text('Gửi duyệt')")
+    assert "chờ duyệt" in page.inner_text("main")
+    version = db.session.scalar(select(ItemVersion).join(Item).where(ItemVersion.stem == stem))
+    assert version.status == "in_review" and version.author_id == author.id
+    assert [o["text"] for o in version.options] == options and version.key == version.options[1]["id"]
+
+
+def test_proctor_creates_a_session_in_vietnam_time(served, browser, bank, make_user, clock_at):
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import ExamSession
+
+    clock_at(datetime(2026, 11, 25, 1, 0))
+    candidate = make_user("candidate", full_name="Trần Thị Mai")
+    proctor = make_user("proctor")
+    page = browser.new_page()
+    page.goto(f"{served}/dang-nhap")
+    page.fill("input[name=username]", proctor.username)
+    page.fill("input[name=password]", "mat-khau-dung-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/quan-ly/")
+    page.goto(f"{served}/quan-ly/ky-thi")
+    page.click("text=Tạo kỳ sát hạch mới")
+    page.fill("input[name=title]", "Sát hạch kỹ năng số đợt 1/2027")
+    page.select_option("select[name=blueprint]", "BP-CCVC")
+    page.fill("input[name=opens_at]", "2026-11-26T07:30")
+    page.fill("input[name=closes_at]", "2026-11-26T11:30")
+    page.fill("textarea[name=candidates]", candidate.username)
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    assert "Sát hạch kỹ năng số đợt 1/2027" in page.inner_text("main")
+    created = db.session.scalar(select(ExamSession).where(ExamSession.title == "Sát hạch kỹ năng số đợt 1/2027"))
+    assert (created.opens_at, created.closes_at) == (datetime(2026, 11, 26, 0, 30), datetime(2026, 11, 26, 4, 30))
