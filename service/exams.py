@@ -266,9 +266,10 @@ def close_if_expired(attempt: Attempt, now: datetime) -> bool:
 
 
 # An answer save is this one statement, built once. Its subquery locks the attempt row FOR SHARE (PostgreSQL)
-# when the attempt is live and the bearer's account owns it and still accepts the token (token version,
-# active): a save and a submit of the same attempt never interleave, so an answer is either in the score or
-# refused, never written after the scoring. The UPDATE returns what the answer's shape is checked against.
+# when the attempt is live and the caller's account owns it and still accepts the caller's identity (token
+# version, active): a save and a submit of the same attempt never interleave, so an answer is either in the
+# score or refused, never written after the scoring. The UPDATE returns what the answer's shape is checked
+# against.
 # (Subqueries, not a CTE or UPDATE ... FROM: SQLite's driver opens a transaction only for a statement that
 # starts with UPDATE, and cannot return columns of FROM tables.)
 _LIVE_ATTEMPT = (
@@ -303,7 +304,7 @@ def save_answer(attempt_id: int, identity: Identity, position: int, answer, now:
         "attempt": attempt_id, "at": position, "answer": answer, "now": now, "earliest_deadline": now - GRACE,
         "user_id": identity.user_id, "token_version": identity.version}).first()
     if row is None:
-        _refuse_save(attempt_id, identity, position, now)
+        _refuse_save(attempt_id, identity, now)
     try:
         get_item_type(row.type).validate_answer(row.options, answer)
     except AnswerShapeError as exc:
@@ -312,7 +313,7 @@ def save_answer(attempt_id: int, identity: Identity, position: int, answer, now:
     return row.deadline
 
 
-def _refuse_save(attempt_id: int, identity: Identity, position: int, now: datetime) -> NoReturn:
+def _refuse_save(attempt_id: int, identity: Identity, now: datetime) -> NoReturn:
     """Why a save matched nothing, in the order a caller needs to hear it; an expired attempt is closed."""
     if not accepts(db.session.get(User, identity.user_id), identity):
         raise unauthorized()
