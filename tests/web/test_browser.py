@@ -29,6 +29,17 @@ def browser():
         chromium.close()
 
 
+def signed_in_page(browser, served, user, home: str):
+    """A new page with `user` signed in through the form, at their `home` page."""
+    page = browser.new_page()
+    page.goto(f"{served}/dang-nhap")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "mat-khau-dung-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{home}")
+    return page
+
+
 def test_candidate_signs_in_sits_and_gets_a_result(served, browser, bank, make_user, make_session, tmp_path):
     person = make_user("candidate", full_name="Phạm Thị Thu Trang")
     session = make_session([person])
@@ -67,12 +78,7 @@ def test_author_writes_an_item_and_sends_it_for_review(served, browser, bank, ma
     from service.models import Item, ItemVersion
 
     author = make_user("author", full_name="Lê Văn Tâm")
-    page = browser.new_page()
-    page.goto(f"{served}/dang-nhap")
-    page.fill("input[name=username]", author.username)
-    page.fill("input[name=password]", "mat-khau-dung-123")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/quan-ly/")
+    page = signed_in_page(browser, served, author, "/quan-ly/")
     page.click("text=Ngân hàng câu hỏi")
     page.goto(f"{served}/quan-ly/cau-hoi/moi")
     page.check("input[name=type][value=single_choice]")
@@ -109,12 +115,7 @@ def test_proctor_creates_a_session_in_vietnam_time(served, browser, bank, make_u
     clock_at(datetime(2026, 11, 25, 1, 0))
     candidate = make_user("candidate", full_name="Trần Thị Mai")
     proctor = make_user("proctor")
-    page = browser.new_page()
-    page.goto(f"{served}/dang-nhap")
-    page.fill("input[name=username]", proctor.username)
-    page.fill("input[name=password]", "mat-khau-dung-123")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/quan-ly/")
+    page = signed_in_page(browser, served, proctor, "/quan-ly/")
     page.goto(f"{served}/quan-ly/ky-thi")
     page.click("text=Tạo kỳ sát hạch mới")
     page.fill("input[name=title]", "Sát hạch kỹ năng số đợt 1/2027")
