@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, g
+from flask.sessions import SecureCookieSessionInterface
 
 from . import config as config_module
 from . import ratelimit
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
     app.json.ensure_ascii = False
+    app.session_interface = WebPagesOnlySessions()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
@@ -71,6 +73,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class WebPagesOnlySessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session for the web pages. The API authenticates by bearer token and never
+    reads or writes the cookie, so its requests get the null session (which refuses writes) and skip the
+    cookie's signature check."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def _swagger_ui_asset(filename: str):

@@ -20,6 +20,7 @@ from certificates.token import (
     peek_kid,
     public_jwk,
     read_token,
+    signature_holds,
 )
 
 
@@ -71,6 +72,17 @@ def test_round_trip(key, keyring, make_claims):
     assert read.as_dict() | {"kid": None} == claims.as_dict()
     assert peek_kid(token) == key.kid
     assert peek(token) == (key.kid, claims.public_id)
+
+
+def test_signature_holds_only_for_the_signing_key_and_the_exact_bytes(token, key):
+    assert signature_holds(token, key.public_key)
+    assert not signature_holds(token, TokenKey.generate().public_key)
+    header, payload, signature = token.split(".")
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    assert not signature_holds(f"{header}.{payload}.{flipped}", key.public_key)
+    assert not signature_holds(f"{header}.{payload[:-2]}.{signature}", key.public_key)
+    for garbage in ("", "a.b", "a.b.c", f"{header}.{payload}", None):
+        assert not signature_holds(garbage, key.public_key)
 
 
 def test_header_is_exactly_alg_kid_typ(token, key):
