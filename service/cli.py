@@ -1,6 +1,7 @@
 """Flask CLI commands: `flask --app wsgi users create …`, `bank load`, `demo`, …"""
 
 import sys
+import time
 
 import click
 from flask import Flask
@@ -248,8 +249,9 @@ def certificates_render(limit, shard):
     if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
         raise click.BadParameter("dạng I/N với 0 ≤ I < N, ví dụ 0/2", param_hint="--shard")
     query = select(Certificate).where(Certificate.status == "valid", Certificate.id % int(count) == int(index))
+    started = time.perf_counter()
     done = render_pending(query.order_by(Certificate.id), limit)
-    click.echo(f"Đã tạo và ký {done} tệp PDF.")
+    click.echo(f"Đã tạo và ký {done} tệp PDF trong {time.perf_counter() - started:.2f} giây.")
 
 
 @click.command("verify-offline")

@@ -330,7 +330,7 @@ def test_render_command_signs_pending_pdfs(app, issued):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["certificates", "render", "--shard", "2/1"]).exit_code != 0
     other_shard = f"{(db.session.scalar(select(Certificate.id)) + 1) % 2}/2"
-    assert runner.invoke(args=["certificates", "render", "--shard", other_shard]).output.strip().endswith(" 0 tệp PDF.")
+    assert " 0 tệp PDF trong " in runner.invoke(args=["certificates", "render", "--shard", other_shard]).output
     result = runner.invoke(args=["certificates", "render"])
     assert result.exit_code == 0 and "1 tệp PDF" in result.output
     stored = db.session.scalar(select(Certificate).where(Certificate.public_id == issued["id"]))
