@@ -23,10 +23,11 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",  # served from the swagger-ui-bundle package: no CDN
         JSON_AS_ASCII=False,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
     if config:
         app.config.update(config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config_module.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATABASE_POOL_SIZE"]))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)  # the default SQLite file lives here
     if app.config["TRUSTED_PROXIES"]:
         # Behind a load balancer: take the client address (login throttling, rate limits) from X-Forwarded-For.

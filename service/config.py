@@ -23,6 +23,7 @@ def from_environment(environ=os.environ) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             environ.get("DATABASE_URL") or f"sqlite:///{instance / 'sathach.db'}"
         ),
+        "DATABASE_POOL_SIZE": int(environ.get("DATABASE_POOL_SIZE", 10)),
         "PUBLIC_BASE_URL": environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "KEYS_DIR": environ.get("KEYS_DIR", str(instance / "keys")),
@@ -41,6 +42,16 @@ def from_environment(environ=os.environ) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
     }
+
+
+def engine_options(url: str, pool_size: int) -> dict:
+    """Check each connection before use, so that a restarted database fails no request. Keep as
+    many PostgreSQL connections per process as it has request threads: a smaller pool opens and closes a
+    connection for every request beyond it."""
+    options = {"pool_pre_ping": True}
+    if not url.startswith("sqlite"):
+        options.update(pool_size=pool_size, max_overflow=pool_size)
+    return options
 
 
 def normalise_database_url(url: str) -> str:

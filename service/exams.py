@@ -1,7 +1,8 @@
 """Exam sessions and attempts: enrolment, drawing a form, timing, saving, closing and scoring.
 
 The rules themselves (assembly, item types, scoring) live in question_bank; this module binds them to the
-database. Operations flush; the route commits once."""
+database. Operations flush; the route commits once. The answer save is the exception: one short
+transaction of its own, the hottest path of an exam."""
 
 import random
 import secrets
@@ -294,22 +295,23 @@ _SAVE = (
 
 
 def save_answer(attempt_id: int, identity: Identity, position: int, answer, now: datetime) -> datetime:
-    """Save one answer with one indexed UPDATE; returns the attempt's deadline.
+    """Save one answer with one indexed UPDATE, committed before this returns; returns the attempt's deadline.
 
     :raise ApiError 401: the account no longer accepts this identity. 404: no such attempt for this
         candidate, or no such position. 409: the attempt is closed. 422: the answer does not have the item
         type's shape (the write is rolled back).
     """
-    row = db.session.connection().execute(_SAVE, {
-        "attempt": attempt_id, "at": position, "answer": answer, "now": now, "earliest_deadline": now - GRACE,
-        "user_id": identity.user_id, "token_version": identity.version}).first()
+    with db.engine.begin() as connection:  # its own short transaction: commits here, rolls back on a raise
+        row = connection.execute(_SAVE, {
+            "attempt": attempt_id, "at": position, "answer": answer, "now": now, "earliest_deadline": now - GRACE,
+            "user_id": identity.user_id, "token_version": identity.version}).first()
+        if row is not None:
+            try:
+                get_item_type(row.type).validate_answer(row.options, answer)
+            except AnswerShapeError as exc:
+                raise ApiError(422, "invalid_answer", str(exc), {"answer": [str(exc)]}) from exc
     if row is None:
         _refuse_save(attempt_id, identity, now)
-    try:
-        get_item_type(row.type).validate_answer(row.options, answer)
-    except AnswerShapeError as exc:
-        db.session.rollback()
-        raise ApiError(422, "invalid_answer", str(exc), {"answer": [str(exc)]}) from exc
     return row.deadline
 
 

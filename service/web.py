@@ -180,7 +180,6 @@ def save(user, attempt_id, position):
     except ApiError as exc:
         db.session.commit() if exc.status == 409 else db.session.rollback()
         return jsonify({"code": exc.code, "message": exc.message}), exc.status
-    db.session.commit()
     return jsonify({"saved": True})
 
 

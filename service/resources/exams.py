@@ -297,7 +297,6 @@ class Response(MethodView):
             if exc.status == 409:
                 db.session.commit()  # keep the closing and scoring the expiry caused
             raise
-        db.session.commit()
         return {"position": position, "answer": body["answer"], "saved_at": iso(now), "deadline": iso(deadline),
                 "server_time": iso(now)}
 

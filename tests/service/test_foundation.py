@@ -154,3 +154,15 @@ def test_api_documentation_page_works_offline(client):
         with client.get(f"/api/v1/docs/assets/{asset}") as response:
             assert response.status_code == 200 and len(response.data) > 1000
     assert client.get("/api/v1/docs/assets/../../service/config.py").status_code == 404
+
+
+def test_the_connection_pool_holds_a_connection_per_request_thread(app):
+    """On PostgreSQL, one pooled connection per gunicorn thread (DATABASE_POOL_SIZE): no connection is opened
+    and closed per request. SQLite keeps SQLAlchemy's own pool."""
+    from service.config import engine_options
+
+    assert engine_options("postgresql+psycopg://db/sathach", 12) == {
+        "pool_pre_ping": True, "pool_size": 12, "max_overflow": 12}
+    assert engine_options("sqlite:///instance/sathach.db", 12) == {"pool_pre_ping": True}
+    if db.engine.dialect.name == "postgresql":
+        assert db.engine.pool.size() == app.config["DATABASE_POOL_SIZE"] == 10
