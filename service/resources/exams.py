@@ -262,12 +262,11 @@ class Attempts(MethodView):
         """
         session = _get_session(session_id)
         attempt, created = exams.start_or_resume(session, current_user(), clock.now())
-        body = attempt_json(attempt, for_candidate=True)  # before the commit expires what it reads
-        db.session.commit()
+        db.session.commit()  # at once: on SQLite a longer write transaction makes concurrent starts fail
         if created:
-            exams.count_exposure(body["id"])
+            exams.count_exposure(attempt.id)
             db.session.commit()
-        return body, 201 if created else 200
+        return attempt_json(attempt, for_candidate=True), 201 if created else 200
 
 
 @blp.route("/attempts/<int:attempt_id>")
