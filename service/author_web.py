@@ -7,7 +7,7 @@ validated in one place; the field errors those operations raise are shown next t
 import re
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,13 +20,14 @@ from .errors import ApiError
 from .extensions import db
 from .models import Area, Audience, AuditEntry, Item, ItemVersion, Level, User
 from .models.bank import ITEM_STATUSES
-from .resources.items import (
+from .resources.items import (  # the API's own filters and files, so the pages and the API agree
     FORMATS,
-    TEMPLATE_FILE,
     ItemFilterArgs,
     ItemWriteSchema,
-    filtered_versions,  # the API's own filters, so both lists agree
+    export_download,
+    filtered_versions,
     guess_format,
+    template_download,
 )
 from .resources.schemas import page_of
 from .staff_web import act, staff_page
@@ -236,16 +237,13 @@ def export(user):
     fmt = FORMATS.get(request.args.get("format", ""))
     if fmt is None:
         abort(400)
-    data = transfer.export_versions(versions_query(user, list_args(user)), fmt.name)
-    return Response(data, mimetype=fmt.media_type, headers={
-        "Content-Disposition": f'attachment; filename="ngan-hang-cau-hoi{fmt.extension}"'})
+    return export_download(versions_query(user, list_args(user)), fmt)
 
 
 @author.get("/mau-nhap-cau-hoi.xlsx")
 @author_page
 def template(user):
-    return Response(TEMPLATE_FILE.read_bytes(), mimetype=FORMATS["xlsx"].media_type, headers={
-        "Content-Disposition": 'attachment; filename="mau-nhap-cau-hoi.xlsx"'})
+    return template_download()
 
 
 # -- one item -----------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError, validate
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from certificates.signing import VIETNAM_TZ
 
 from . import bank, clock, exams, issuing, reports, results
+from .downloads import attachment
 from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Audience, Enrolment, ExamSession, ItemVersion, Unit
@@ -24,7 +25,6 @@ from .web import page_for
 
 staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def staff_page(*roles):
@@ -328,7 +328,7 @@ def unit_results(user):
 def unit_results_xlsx(user, code):
     unit = _managed_unit(user, code)
     data = results.to_xlsx(_unit_rows(unit), f"Kết quả sát hạch kỹ năng số — {unit.name}")
-    return Response(data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="ket-qua-{code}.xlsx"'})
+    return attachment(data, f"ket-qua-{code}.xlsx")
 
 
 @staff.get("/bao-cao")

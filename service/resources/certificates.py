@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .. import clock, issuing
 from ..auth import current_user, requires
+from ..downloads import attachment
 from ..errors import get_or_404, not_found
 from ..extensions import db
 from ..models import Certificate, ExamSession
@@ -65,9 +66,9 @@ def certificate_json(cert: Certificate) -> dict:
 
 
 def pdf_response(pdf: bytes, serial: str) -> Response:
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="chung-nhan-{serial}.pdf"',
-        "Cache-Control": "private, no-store"})
+    response = attachment(pdf, f"chung-nhan-{serial}.pdf", "application/pdf")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @blp.route("/certificates/<public_id>")
@@ -146,5 +147,4 @@ class SessionCertificatesZip(MethodView):
                 archive.writestr(f"{cert.serial}.pdf", issuing.render(cert))
                 db.session.commit()
         current_app.logger.info("bulk download of session %s", session_id)
-        return Response(buffer.getvalue(), mimetype="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="chung-nhan-ky-{session_id}.zip"'})
+        return attachment(buffer.getvalue(), f"chung-nhan-ky-{session_id}.zip", "application/zip")

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from flask import Response, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
@@ -10,6 +10,7 @@ import question_bank.formats
 
 from .. import bank, transfer
 from ..auth import current_user, requires
+from ..downloads import attachment
 from ..errors import ApiError, get_or_404, not_found
 from ..extensions import db
 from ..models import Item, ItemVersion
@@ -211,6 +212,15 @@ class Import(MethodView):
         return report, 200 if report["imported"] else 422
 
 
+def export_download(query, fmt):
+    """The latest versions `query` selects, in `fmt`, as a file that re-imports (the API's and the pages')."""
+    return attachment(transfer.export_versions(query, fmt.name), f"ngan-hang-cau-hoi{fmt.extension}", fmt.media_type)
+
+
+def template_download():
+    return attachment(TEMPLATE_FILE.read_bytes(), "mau-nhap-cau-hoi.xlsx", FORMATS["xlsx"].media_type)
+
+
 @blp.route("/items/export")
 class Export(MethodView):
     @requires(*STAFF_READERS)
@@ -218,10 +228,7 @@ class Export(MethodView):
     @blp.response(200, content_type="application/octet-stream")
     def get(self, args):
         """Export the latest version of every item matching the filters, in a format that re-imports."""
-        fmt = FORMATS[args["format"]]
-        data = transfer.export_versions(filtered_versions(transfer.latest_versions_query(), args), fmt.name)
-        return Response(data, mimetype=fmt.media_type, headers={
-            "Content-Disposition": f'attachment; filename="ngan-hang-cau-hoi{fmt.extension}"'})
+        return export_download(filtered_versions(transfer.latest_versions_query(), args), FORMATS[args["format"]])
 
 
 @blp.route("/items/template.xlsx")
@@ -230,5 +237,4 @@ class Template(MethodView):
     @blp.response(200, content_type=FORMATS["xlsx"].media_type)
     def get(self):
         """The XLSX template with Vietnamese headers, an example row and a guide sheet."""
-        return Response(TEMPLATE_FILE.read_bytes(), mimetype=FORMATS["xlsx"].media_type, headers={
-            "Content-Disposition": 'attachment; filename="mau-nhap-cau-hoi.xlsx"'})
+        return template_download()

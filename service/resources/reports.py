@@ -1,15 +1,14 @@
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .. import clock, reports
 from ..auth import requires
+from ..downloads import attachment
 from ..spreadsheets import table_xlsx
 
 blp = Blueprint("reports", __name__, description="Báo cáo: tiến độ so với chỉ tiêu, hồ sơ năng lực")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReportArgs(Schema):
@@ -18,10 +17,6 @@ class ReportArgs(Schema):
 
     year = fields.Integer(validate=validate.Range(min=2020, max=2100))
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
-
-
-def _xlsx(data: bytes, name: str) -> Response:
-    return Response(data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
 @blp.route("/reports/progress")
@@ -36,7 +31,8 @@ class Progress(MethodView):
         body = reports.progress(year)
         if args["format"] == "xlsx":
             rows = body["by_audience"] + body["by_unit_type"]
-            return _xlsx(table_xlsx(f"Tiến độ năm {year}", reports.PROGRESS_COLUMNS, rows), f"tien-do-{year}")
+            return attachment(table_xlsx(f"Tiến độ năm {year}", reports.PROGRESS_COLUMNS, rows),
+                              f"tien-do-{year}.xlsx")
         return body
 
 
@@ -51,6 +47,6 @@ class Competences(MethodView):
         year = args.get("year") or clock.now().year
         body = reports.competence_profile(year)
         if args["format"] == "xlsx":
-            return _xlsx(table_xlsx(f"Năng lực số năm {year}", reports.PROFILE_COLUMNS, body["items"]),
-                         f"nang-luc-{year}")
+            return attachment(table_xlsx(f"Năng lực số năm {year}", reports.PROFILE_COLUMNS, body["items"]),
+                              f"nang-luc-{year}.xlsx")
         return body

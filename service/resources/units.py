@@ -1,4 +1,3 @@
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, fields, validate
@@ -6,6 +5,7 @@ from sqlalchemy import func, select
 
 from .. import results
 from ..auth import current_user, requires
+from ..downloads import attachment
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..models import Unit
@@ -14,7 +14,6 @@ from .schemas import PageArgs
 
 blp = Blueprint("units", __name__, description="Đơn vị và kết quả của đơn vị")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ResultArgs(PageArgs):
@@ -63,6 +62,6 @@ class UnitResults(MethodView):
         certificates = results.certificates_of([row[0].id for row in found])
         rows = [results.result_row(*row, certificates.get(row[0].id)) for row in found]
         if args["format"] == "xlsx":
-            return Response(results.to_xlsx(rows, f"Kết quả sát hạch kỹ năng số — {unit.name}"), mimetype=XLSX,
-                            headers={"Content-Disposition": f'attachment; filename="ket-qua-{unit.code}.xlsx"'})
+            return attachment(results.to_xlsx(rows, f"Kết quả sát hạch kỹ năng số — {unit.name}"),
+                              f"ket-qua-{unit.code}.xlsx")
         return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
