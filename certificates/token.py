@@ -42,7 +42,6 @@ __all__ = [
     "key_from_jwk",
     "kid_for",
     "peek",
-    "peek_kid",
     "signature_holds",
     "public_jwk",
     "read_token",
@@ -361,17 +360,9 @@ def _split(token: Any) -> tuple[str, str, str, dict[str, Any]]:
     return header_b64, payload_b64, signature_b64, header
 
 
-def peek_kid(token: str) -> str:
-    """The kid from the (unverified) protected header, to pick a key or log.
-
-    :raise InvalidToken: the token is not even well formed.
-    """
-    return _split(token)[3]["kid"]
-
-
 def peek(token: str) -> tuple[str, str]:
     """The kid and the certificate's public id, both unverified: enough to fetch the key and the record
-    in one query. Trust neither until :func:`read_token` has checked the signature.
+    in one query. Trust neither until the signature is checked (:func:`read_token`, :func:`signature_holds`).
 
     :raise InvalidToken: the token is not well formed or names no valid public id.
     """
