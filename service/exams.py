@@ -162,17 +162,18 @@ def start_or_resume(session: ExamSession, user: User, now: datetime) -> tuple[At
     :raise ApiError 403: not enrolled. :raise ApiError 409: outside the window, no attempts left,
         or the retake gap has not passed.
     """
-    attempt = live_attempt(session, user)
-    if attempt is not None:
-        if not close_if_expired(attempt, now):
-            return attempt, False
+    # One read of the candidate's attempts: the live one and the count come from the same rows, so a start
+    # committed by another request in between cannot make a resume look like a new attempt over the limit.
+    previous = list(db.session.scalars(select(Attempt).where(
+        Attempt.session_id == session.id, Attempt.user_id == user.id).order_by(Attempt.number)))
+    live = next((a for a in previous if a.live_slot is not None), None)
+    if live is not None and not close_if_expired(live, now):
+        return live, False
     if db.session.scalar(select(Enrolment.id).where(
             Enrolment.session_id == session.id, Enrolment.user_id == user.id)) is None:
         raise ApiError(403, "not_enrolled", "Bạn không có tên trong kỳ sát hạch này.")
     if not session.opens_at <= now < session.closes_at:
         raise ApiError(409, "session_closed", "Kỳ sát hạch chưa mở hoặc đã đóng.")
-    previous = list(db.session.scalars(select(Attempt).where(
-        Attempt.session_id == session.id, Attempt.user_id == user.id).order_by(Attempt.number)))
     if len(previous) >= session.max_attempts:
         raise ApiError(409, "no_attempts_left", "Bạn đã hết số lần thi cho phép.")
     if previous and previous[-1].closed_at and session.retake_gap_minutes:
@@ -248,12 +249,14 @@ def count_exposure(attempt_id: int) -> None:
                        .execution_options(synchronize_session=False))
 
 
+def earliest_live_deadline(now: datetime) -> datetime:
+    """An attempt whose deadline is earlier than this has expired at `now`, the grace included: the one rule,
+    in Python and in the queries that select live or expired attempts."""
+    return now - GRACE
+
+
 def expired(attempt: Attempt, now: datetime) -> bool:
-    return expired_at(attempt.deadline, now)
-
-
-def expired_at(deadline: datetime, now: datetime) -> bool:
-    return now > deadline + GRACE
+    return attempt.deadline < earliest_live_deadline(now)
 
 
 def close_if_expired(attempt: Attempt, now: datetime) -> bool:
@@ -303,8 +306,9 @@ def save_answer(attempt_id: int, identity: Identity, position: int, answer, now:
     """
     with db.engine.begin() as connection:  # its own short transaction: commits here, rolls back on a raise
         row = connection.execute(_SAVE, {
-            "attempt": attempt_id, "at": position, "answer": answer, "now": now, "earliest_deadline": now - GRACE,
-            "user_id": identity.user_id, "token_version": identity.version}).first()
+            "attempt": attempt_id, "at": position, "answer": answer, "now": now,
+            "earliest_deadline": earliest_live_deadline(now), "user_id": identity.user_id,
+            "token_version": identity.version}).first()
         if row is not None:
             try:
                 get_item_type(row.type).validate_answer(row.options, answer)
@@ -385,7 +389,7 @@ def close_expired(now: datetime) -> int:
     """Close every attempt past its deadline (the periodic command)."""
     closed = 0
     for attempt in db.session.scalars(select(Attempt).where(
-            Attempt.status == "in_progress", Attempt.deadline < now - GRACE)).all():
+            Attempt.status == "in_progress", Attempt.deadline < earliest_live_deadline(now))).all():
         closed += close(attempt, now, closed_by="timeout")
     return closed
 
