@@ -1,19 +1,14 @@
 """GIFT: Moodle's own fixtures, and the SatHach additions (metadata, ordering)."""
 
-from pathlib import Path
-
 import pytest
 
 from question_bank.formats import check_item, parse
+from tests.fixtures import MOODLE_GIFT
 
 
 def moodle_fixture(name):
-    """A file of Moodle's GIFT test data, from the shared/ folder beside the repository."""
-    for folder in Path(__file__).resolve().parents:
-        path = folder / "shared" / "fixtures" / "moodle-gift" / name
-        if path.is_file():
-            return parse("gift", path.read_bytes())
-    pytest.fail(f"shared/fixtures/moodle-gift/{name} not found beside the repository")
+    """A file of Moodle's GIFT test data (tests/fixtures/moodle-gift), parsed."""
+    return parse("gift", (MOODLE_GIFT / name).read_bytes())
 
 
 @pytest.fixture(scope="module", params=["examples.txt", "questions.gift.txt"])

@@ -21,14 +21,16 @@ def scratch_url(tmp_path):
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
+    # Named after the suite's database, so that suites run against one server at once never share it.
+    base, suite = normalise_database_url(PG_URL).rsplit("/", 1)
+    name = f"{suite}_migrations"
     admin = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS sathach_migrations"))
-        conn.execute(text("CREATE DATABASE sathach_migrations"))
-    base = normalise_database_url(PG_URL).rsplit("/", 1)[0]
-    yield f"{base}/sathach_migrations"
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{base}/{name}"
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS sathach_migrations WITH (FORCE)"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 

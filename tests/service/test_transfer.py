@@ -1,7 +1,6 @@
 """Import and export of the question bank through the API."""
 
 import io
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -12,8 +11,7 @@ from question_bank.formats import FORMATS, parse
 from service.bank import load_blueprints, load_framework
 from service.extensions import db
 from service.models import AuditEntry, Item, ItemVersion
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+from tests.fixtures import MOODLE_GIFT
 
 
 def item_count():
@@ -93,7 +91,7 @@ def test_malicious_xml_is_refused(client, bank, make_user, auth_headers):
 
 def test_moodle_gift_fixtures_import_what_is_supported(client, bank, make_user, auth_headers):
     headers = auth_headers(make_user("author"))
-    data = (SHARED / "fixtures" / "moodle-gift" / "examples.txt").read_bytes()
+    data = (MOODLE_GIFT / "examples.txt").read_bytes()
     before = item_count()
     report = upload(client, headers, data, "examples.txt", format="gift", competence="DL.1", level="co_ban",
                     audiences="cong_chuc", import_valid="true").get_json()

@@ -3,7 +3,6 @@
 import io
 import re
 import unicodedata
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -13,9 +12,9 @@ from service import bank as bank_ops
 from service.extensions import db
 from service.models import AuditEntry, Item, ItemVersion
 from service.models.org import ROLES
+from tests.fixtures import MOODLE_GIFT
 from tests.web.pages import sign_in
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 BASE = "/quan-ly/cau-hoi"
 ALLOWED = {"author", "admin"}
 
@@ -202,7 +201,7 @@ def test_a_file_with_a_bad_row_imports_nothing_unless_asked(client, bank, make_u
 
 def test_moodle_gift_fixture_shows_created_and_skipped(client, bank, make_user):
     token = sign_in(client, make_user("author"))
-    data, before = (SHARED / "fixtures" / "moodle-gift" / "questions.gift.txt").read_bytes(), version_count()
+    data, before = (MOODLE_GIFT / "questions.gift.txt").read_bytes(), version_count()
     defaults = {"competence": "DL.1", "level": "co_ban", "audiences": ["cong_chuc"]}
     assert upload(client, token, data, "questions.gift.txt", **defaults).status_code == 422  # a repeated code
     assert version_count() == before
