@@ -36,7 +36,7 @@ def test_export_reimports_to_the_same_bank(client, app, bank, database, make_use
     assert len(again["skipped"]) == len(original.entries)
     # Into an empty bank it creates every item, and exporting that gives the same items back.
     db.session.remove()
-    database[1]()
+    database.reset(bank=False)
     with app.app_context():
         framework = criteria.read_framework()
         version, _ = load_framework(framework)
