@@ -5,31 +5,22 @@ so the certificate verifies at once. Rendering and signing the PDF (tens of mill
 download, or in bulk by `flask certificates render` / the session's bulk-issue endpoint. Once rendered, the
 PDF bytes and their SHA-256 are stored and never change."""
 
-import calendar
 import hashlib
-from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from certificates.lifecycle import expiry_date, token_for_qr
 from certificates.pdf import CertificateData, CertificatePDF
-from certificates.qr import fits
 from certificates.serial import format_serial, new_public_id
 from certificates.signing import sign_pdf
-from certificates.token import TokenClaims, issue_token
+from certificates.token import TokenClaims
 
 from . import audit, clock, keystore
 from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Audience, Certificate, SerialCounter, User
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def next_serial(year: int) -> str:
@@ -53,21 +44,21 @@ def issue_for_attempt(attempt: Attempt) -> Certificate:
     """The certificate of a passed attempt; called once, by the request that closed the attempt."""
     user: User = attempt.user
     audience = db.session.get(Audience, attempt.blueprint.audience_code)
-    validity = attempt.blueprint.spec.get("validity_months")
     issued_on = attempt.closed_at.date()
     return _issue(
         attempt=attempt, user=user, holder_name=user.full_name, reissue_no=0,
         audience_name=audience.name, issued_on=issued_on,
-        expires_on=add_months(issued_on, validity) if validity else None,
+        expires_on=expiry_date(issued_on, attempt.blueprint.spec.get("validity_months")),
         result=attempt.result,
     )
 
 
 def _issue(*, attempt, user, holder_name, reissue_no, audience_name, issued_on, expires_on, result,
-           unit_code=None, unit_name=None, issuer_name=None) -> Certificate:
+           unit_code=None, unit_name=None, issuer_name=None, issuer_place=None) -> Certificate:
     key = keystore.active_token_key()
     public_id = new_public_id()
     unit = user.unit
+    config = current_app.config
     cert = Certificate(
         public_id=public_id,
         serial=next_serial(issued_on.year),
@@ -79,7 +70,9 @@ def _issue(*, attempt, user, holder_name, reissue_no, audience_name, issued_on, 
         unit_code=unit_code or (unit.code if unit else None),
         unit_name=unit_name or (unit.name if unit else None),
         audience_name=audience_name,
-        issuer_name=issuer_name or current_app.config["ISSUER_NAME"],
+        issuer_name=issuer_name or config["ISSUER_NAME"],
+        issuer_place=issuer_place or config["ISSUER_PLACE"],
+        verify_url_prefix=f"{config['PUBLIC_BASE_URL']}/v/",
         percent=result["percent"],
         score_10=result["score_10"],
         classification_code=result["classification"],
@@ -89,29 +82,15 @@ def _issue(*, attempt, user, holder_name, reissue_no, audience_name, issued_on, 
         expires_on=expires_on,
         token_kid=key.kid,
     )
-    cert.token = _token_that_fits(cert, key)
+    cert.token = token_for_qr(TokenClaims(
+        public_id=cert.public_id, holder_name=cert.holder_name, unit_code=cert.unit_code or "",
+        classification=cert.classification_code, percent=cert.percent, issue_date=cert.issued_on,
+        expiry_date=cert.expires_on), key, cert.verify_url_prefix)
     db.session.add(cert)
     db.session.flush()
     audit.record(None, "certificate.issue", "certificate", public_id, serial=cert.serial,
                  attempt=attempt.id, reissue_no=reissue_no)
     return cert
-
-
-def _token_that_fits(cert: Certificate, key) -> str:
-    """The signed token, with the name claim cut (ending in "…") only if the URL would not fit the QR code."""
-    name = cert.holder_name
-    while True:
-        cert.token = issue_token(TokenClaims(
-            public_id=cert.public_id, holder_name=name, unit_code=cert.unit_code or "",
-            classification=cert.classification_code, percent=cert.percent, issue_date=cert.issued_on,
-            expiry_date=cert.expires_on), key)
-        if fits(verify_url(cert)) or len(name) <= 2:
-            return cert.token
-        name = name.rstrip("…")[:-1].rstrip() + "…"
-
-
-def verify_url(cert: Certificate) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/v/{cert.token}"
 
 
 def render(cert: Certificate) -> bytes:
@@ -138,13 +117,12 @@ def render(cert: Certificate) -> bytes:
         expiry_date=locked.expires_on,
         serial=locked.serial,
         issuer_name=locked.issuer_name,
-        issuer_place=current_app.config["ISSUER_PLACE"],
-        verify_url=verify_url(locked),
+        issuer_place=locked.issuer_place,
+        verify_url=locked.verify_url,
         framework_label=f"Khung năng lực {attempt.framework_version}, cấu trúc đề {blueprint.code} "
                         f"phiên bản {blueprint.version}",
     )
-    pdf = sign_pdf(CertificatePDF(data).render(), keystore.pdf_signer(),
-                   location=current_app.config["ISSUER_PLACE"])
+    pdf = sign_pdf(CertificatePDF(data).render(), keystore.pdf_signer(), location=locked.issuer_place)
     # Store only if nobody stored first (SQLite has no FOR UPDATE); whoever lost returns the stored bytes.
     stored = db.session.execute(
         update(Certificate).where(Certificate.id == locked.id, Certificate.pdf_sha256.is_(None))
@@ -203,7 +181,7 @@ def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Ce
         attempt=attempt, user=db.session.get(User, cert.user_id), holder_name=holder_name,
         reissue_no=latest + 1, audience_name=cert.audience_name, issued_on=clock.now().date(),
         expires_on=cert.expires_on, unit_code=cert.unit_code, unit_name=cert.unit_name,
-        issuer_name=cert.issuer_name,
+        issuer_name=cert.issuer_name, issuer_place=cert.issuer_place,
         result={"percent": cert.percent, "score_10": cert.score_10, "classification": cert.classification_code,
                 "classification_name": cert.classification_name},
     )
@@ -213,11 +191,3 @@ def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Ce
                  new_serial=new.serial, reason=reason)
     return new
 
-
-def status_on(cert: Certificate, today: date) -> str:
-    """valid, revoked (also when superseded) or expired, as of `today`."""
-    if cert.status in ("revoked", "superseded"):
-        return "revoked"
-    if cert.expires_on is not None and cert.expires_on < today:
-        return "expired"
-    return "valid"

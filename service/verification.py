@@ -8,10 +8,11 @@ from datetime import date
 
 from sqlalchemy import bindparam, select
 
+from certificates.lifecycle import status_on
 from certificates.token import InvalidToken, key_from_jwk, peek, signature_holds
 from certificates.verify_pdf import check_signed_pdf
 
-from . import issuing, keystore
+from . import keystore
 from .extensions import db
 from .models import Certificate, TokenKey
 
@@ -89,7 +90,7 @@ def verify_token(token: str, today: date) -> dict:
 
 
 def _answer(cert: Certificate, today: date, checks: list[dict]) -> dict:
-    status = issuing.status_on(cert, today)
+    status = status_on(cert.status, cert.expires_on, today)
     checks = [*checks, _check("status", cert.status == "valid"),
               _check("dates", cert.expires_on is None or cert.expires_on >= today)]
     body = {"status": status, "status_text": STATUS_TEXT[status], "checks": checks,

@@ -7,6 +7,8 @@ from functools import wraps
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
+from certificates.lifecycle import status_on
+
 from . import auth, clock, exams, issuing, verification
 from .errors import ApiError
 from .extensions import db
@@ -123,8 +125,8 @@ def candidate_home(user):
     certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)
                                       .order_by(Certificate.issued_at.desc())).all()
     return render_template("candidate.html", user=user, sessions=exams.sessions_open_for(user, now),
-                           attempts=attempts, certificates=certificates, today=now.date(),
-                           status_on=issuing.status_on)
+                           attempts=attempts, certificates=certificates,
+                           status_of=lambda cert: status_on(cert.status, cert.expires_on, now.date()))
 
 
 @web.post("/ky-thi/<int:session_id>/bat-dau")

@@ -30,7 +30,8 @@ class SerialCounter(db.Model):
 
 
 class Certificate(db.Model):
-    """What was printed, frozen at issue: later changes to the person, unit or issuer never alter it.
+    """What was printed, frozen at issue: later changes to the person, unit, issuer or the service's address never
+    alter it.
     `(attempt_id, reissue_no)` is unique, so an attempt gets at most one original certificate."""
 
     __tablename__ = "certificates"
@@ -47,6 +48,8 @@ class Certificate(db.Model):
     unit_name: Mapped[str | None] = mapped_column(String(300))
     audience_name: Mapped[str] = mapped_column(String(300))
     issuer_name: Mapped[str] = mapped_column(String(300))
+    issuer_place: Mapped[str] = mapped_column(String(200))  # printed beside the issue date and in the signature
+    verify_url_prefix: Mapped[str] = mapped_column(String(300))  # the QR code's URL is this and the token
     percent: Mapped[float]
     score_10: Mapped[float]
     classification_code: Mapped[str] = mapped_column(String(20))
@@ -65,3 +68,8 @@ class Certificate(db.Model):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     user = relationship("User", foreign_keys=[user_id])
+
+    @property
+    def verify_url(self) -> str:
+        """What the QR code says: the verification page of this certificate, as it was at issue."""
+        return self.verify_url_prefix + self.token

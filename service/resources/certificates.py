@@ -7,6 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 
+from certificates.lifecycle import status_on
+
 from .. import clock, issuing
 from ..auth import current_user, requires
 from ..downloads import attachment
@@ -57,8 +59,8 @@ def _visible_certificate(public_id: str) -> Certificate:
 def certificate_json(cert: Certificate) -> dict:
     return {
         "id": cert.public_id, "serial": cert.serial, "status": cert.status,
-        "verify_status": issuing.status_on(cert, clock.now().date()),
-        "verify_url": issuing.verify_url(cert), "attempt_id": cert.attempt_id,
+        "verify_status": status_on(cert.status, cert.expires_on, clock.now().date()),
+        "verify_url": cert.verify_url, "attempt_id": cert.attempt_id,
         "pdf_ready": cert.pdf_sha256 is not None, "pdf_sha256": cert.pdf_sha256,
         **public_view(cert), "percent": cert.percent, "score_10": cert.score_10,
         "revoke_reason": cert.revoke_reason,

@@ -161,14 +161,12 @@ def attempt_json(attempt: Attempt, *, for_candidate: bool) -> dict:
 
 
 def certificate_summary(attempt: Attempt):
-    from ..issuing import verify_url
-
     cert = db.session.scalar(select(Certificate).where(
         Certificate.attempt_id == attempt.id).order_by(Certificate.reissue_no.desc()))
     if cert is None:
         return None
     return {"id": cert.public_id, "serial": cert.serial, "status": cert.status,
-            "verify_url": verify_url(cert)}
+            "verify_url": cert.verify_url}
 
 
 def submit_json(attempt: Attempt) -> dict:

@@ -263,6 +263,19 @@ def test_certificate_keeps_the_unit_printed_when_units_change(client, issued, ho
     assert verify(client, token_of(issued))["certificate"]["unit"] == "Ủy ban nhân dân huyện Ba Tri"
 
 
+def test_a_certificate_keeps_its_place_and_address_when_the_configuration_changes(client, issued, holder,
+                                                                                   auth_headers, app):
+    from pypdf import PdfReader
+
+    app.config.update(PUBLIC_BASE_URL="https://sathach.vinhlong.gov.vn", ISSUER_PLACE="Vĩnh Long")
+    shown = client.get(f"/api/v1/certificates/{issued['id']}", headers=auth_headers(holder)).get_json()
+    assert shown["verify_url"] == issued["verify_url"]
+    pdf = download(client, auth_headers, holder, issued)  # rendered for the first time after the change
+    text = unicodedata.normalize("NFC", PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert "Bến Tre, ngày" in text and "Vĩnh Long" not in text
+    assert "sathach.example.vn" in text
+
+
 def test_others_cannot_download_a_certificate(client, issued, make_user, auth_headers):
     other = auth_headers(make_user("candidate"))
     assert client.get(f"/api/v1/certificates/{issued['id']}/pdf", headers=other).status_code == 404

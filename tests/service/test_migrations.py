@@ -56,6 +56,46 @@ def test_upgrade_downgrade_upgrade(scratch_url):
         db.engine.dispose()
 
 
+# The smallest chain of rows a certificate stands on, as the schema before 9ae2f366e694 held them.
+BEFORE_FROZEN_CERTIFICATES = [
+    "INSERT INTO audiences (code, name, position) VALUES ('cong_chuc', 'Công chức', 0)",
+    "INSERT INTO blueprints (id, code, version, name, audience_code, duration_minutes, framework_version, spec,"
+    " current) VALUES (1, 'BP', 1, 'Đề', 'cong_chuc', 30, '1', '{}', true)",
+    "INSERT INTO users (id, username, password_hash, role, full_name, active, token_version, failed_logins,"
+    " created_at) VALUES (1, 'thisinh', 'x', 'candidate', 'Thí Sinh', true, 1, 0, '2026-01-01 00:00:00')",
+    "INSERT INTO exam_sessions (id, title, blueprint_id, opens_at, closes_at, max_attempts, retake_gap_minutes,"
+    " review_mode, created_at) VALUES (1, 'Kỳ', 1, '2026-01-01 00:00:00', '2026-01-02 00:00:00', 1, 0, 'areas',"
+    " '2026-01-01 00:00:00')",
+    "INSERT INTO attempts (id, session_id, user_id, number, status, seed, blueprint_id, framework_version,"
+    " started_at, deadline) VALUES (1, 1, 1, 1, 'submitted', 1, 1, '1', '2026-01-01 00:00:00',"
+    " '2026-01-01 00:30:00')",
+    "INSERT INTO token_keys (kid, algorithm, public_key, status, valid_from) VALUES ('k1', 'EdDSA', 'x', 'active',"
+    " '2026-01-01 00:00:00')",
+    "INSERT INTO certificates (id, public_id, serial, attempt_id, reissue_no, user_id, holder_name, audience_name,"
+    " issuer_name, percent, score_10, classification_code, classification_name, issued_at, issued_on, status,"
+    " token_kid, token) VALUES (1, 'p', 'BTR-2026-000001-1', 1, 0, 1, 'Thí Sinh', 'Công chức', 'Sở', 90, 9,"
+    " 'gioi', 'Giỏi', '2026-01-01 00:00:00', '2026-01-01', 'valid', 'k1', 'a.b.c')",
+]
+
+
+def test_certificates_issued_before_get_the_place_and_address_they_were_made_with(scratch_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "ISSUER_PLACE": "Bến Tre",
+                      "PUBLIC_BASE_URL": "https://sathach.bentre.gov.vn"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="5a1f0c2b7e11")
+        with db.engine.begin() as conn:
+            for statement in BEFORE_FROZEN_CERTIFICATES:
+                conn.execute(text(statement))
+        upgrade(directory=MIGRATIONS, revision="9ae2f366e694")
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT issuer_place, verify_url_prefix FROM certificates")).one()
+        assert tuple(row) == ("Bến Tre", "https://sathach.bentre.gov.vn/v/")
+        downgrade(directory=MIGRATIONS, revision="5a1f0c2b7e11")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT serial FROM certificates")).scalar() == "BTR-2026-000001-1"
+        db.engine.dispose()
+
+
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     from service.config import ConfigError
 

@@ -1,0 +1,46 @@
+"""A certificate's life in plain rules: how long it is valid, its status on a given day, and the token its QR
+code can carry. No database and no Flask: the service passes in what it stored."""
+
+import calendar
+import dataclasses
+from datetime import date
+
+from .qr import fits
+from .token import TokenClaims, TokenKey, issue_token
+
+STATUSES = ("valid", "revoked", "expired")  # what a verifier is told; "invalid" is for what is not ours
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def expiry_date(issued_on: date, validity_months: int | None) -> date | None:
+    """The last day of validity of a certificate issued on `issued_on`; None when it never expires."""
+    return add_months(issued_on, validity_months) if validity_months else None
+
+
+def status_on(stored_status: str, expires_on: date | None, today: date) -> str:
+    """valid, revoked (also when superseded by a reissue) or expired, as of `today`.
+
+    `stored_status` is the record's own: valid, revoked or superseded.
+    """
+    if stored_status in ("revoked", "superseded"):
+        return "revoked"
+    if expires_on is not None and expires_on < today:
+        return "expired"
+    return "valid"
+
+
+def token_for_qr(claims: TokenClaims, key: TokenKey, url_prefix: str) -> str:
+    """The signed token of `claims` such that `url_prefix + token` fits the certificate's QR code: the holder's
+    name is cut (ending in "…") only as far as needed; the record keeps the full name."""
+    name = claims.holder_name
+    while True:
+        token = issue_token(dataclasses.replace(claims, holder_name=name), key)
+        if fits(url_prefix + token) or len(name) <= 2:
+            return token
+        name = name.rstrip("…")[:-1].rstrip() + "…"
