@@ -74,7 +74,7 @@ def import_accounts(rows: list[list[str]], actor: User, *, import_valid: bool = 
     nothing unless `import_valid`. Existing usernames are skipped, never changed."""
     import secrets
 
-    from .units import unit_subtree
+    from .units import manages
 
     report = {"created": [], "skipped": [], "errors": [], "imported": False}
     if not rows:
@@ -85,7 +85,6 @@ def import_accounts(rows: list[list[str]], actor: User, *, import_valid: bool = 
     if missing:
         report["errors"].append({"row": 1, "field": None, "message": "Thiếu cột: " + ", ".join(missing)})
         return report
-    managed = set(unit_subtree(actor.unit_id)) if actor.role == "unit_manager" and actor.unit_id else None
     seen: set[str] = set()
     planned = []
     for number, row in enumerate(rows[1:], start=2):
@@ -105,9 +104,9 @@ def import_accounts(rows: list[list[str]], actor: User, *, import_valid: bool = 
         except ValueError:
             report["errors"].append({"row": number, "field": "birth_date", "message": "Ngày sinh không hợp lệ."})
             continue
-        if managed is not None:
+        if actor.role == "unit_manager":
             unit = db.session.scalar(select(Unit).where(Unit.code == cell["unit"]))
-            if role != "candidate" or unit is None or unit.id not in managed:
+            if role != "candidate" or unit is None or not manages(actor, unit.id):
                 report["errors"].append({"row": number, "field": "unit",
                                          "message": "Chỉ tạo được thí sinh thuộc đơn vị mình quản lý."})
                 continue

@@ -34,7 +34,7 @@ from .models import (
     User,
 )
 from .models.bank import item_version_audiences
-from .units import unit_subtree
+from .units import manages, subtree_ids
 
 GRACE = timedelta(seconds=10)  # absorbs network delay on the last save and on submit
 
@@ -106,7 +106,7 @@ def _resolve_candidates(usernames: list[str], unit_codes: list[str], blueprint: 
         if unit is None:
             errors.setdefault("units", []).append(f"Không có đơn vị {code}")
         else:
-            unit_ids.extend(unit_subtree(unit.id))
+            unit_ids.extend(db.session.scalars(subtree_ids(unit.id)))
     if errors:
         raise ApiError(422, "validation_error", "Danh sách thí sinh không hợp lệ.", errors)
     chosen = {u.id: u for u in found.values()}
@@ -119,6 +119,12 @@ def _resolve_candidates(usernames: list[str], unit_codes: list[str], blueprint: 
 
 
 def enrol(session: ExamSession, usernames: list[str], unit_codes: list[str], actor: User) -> int:
+    """Enrol more candidates by username or unit; a unit manager only the people of the units they manage.
+
+    :raise ApiError 403: a unit or person outside the manager's units. 422: an unknown one.
+    """
+    if actor.role == "unit_manager":
+        _check_managed(actor, usernames, unit_codes)
     users = _resolve_candidates(usernames, unit_codes, session.blueprint)
     enrolled = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.session_id == session.id)))
     added = [u for u in users if u.id not in enrolled]
@@ -127,6 +133,17 @@ def enrol(session: ExamSession, usernames: list[str], unit_codes: list[str], act
     db.session.flush()
     audit.record(actor, "session.enrol", "exam_session", session.id, added=[u.username for u in added])
     return len(added)
+
+
+def _check_managed(manager: User, usernames: list[str], unit_codes: list[str]) -> None:
+    for code in unit_codes:
+        unit = db.session.scalar(select(Unit).where(Unit.code == code))
+        if unit is not None and not manages(manager, unit.id):
+            raise ApiError(403, "forbidden", f"Đơn vị {code} không thuộc quyền quản lý của bạn.")
+    for name in usernames:
+        person = db.session.scalar(select(User).where(User.username == name))
+        if person is not None and not manages(manager, person.unit_id):
+            raise ApiError(403, "forbidden", f"{name} không thuộc đơn vị bạn quản lý.")
 
 
 def sessions_open_for(user: User, now: datetime) -> list[ExamSession]:

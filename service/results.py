@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from .models import Attempt, Audience, Certificate, ExamSession, Unit, User
 from .spreadsheets import table_xlsx
-from .units import unit_subtree
+from .units import subtree_ids
 
 COLUMNS = [
     ("full_name", "Họ và tên"), ("username", "Tên đăng nhập"), ("unit", "Đơn vị"), ("audience", "Đối tượng"),
@@ -22,7 +22,7 @@ def unit_results_query(unit: Unit):
             .join(Unit, Unit.id == User.unit_id)
             .join(Audience, Audience.code == User.audience_code)
             .join(ExamSession, ExamSession.id == Attempt.session_id)
-            .where(User.unit_id.in_(unit_subtree(unit.id)), Attempt.status == "submitted")
+            .where(User.unit_id.in_(subtree_ids(unit.id)), Attempt.status == "submitted")
             .order_by(Attempt.closed_at.desc(), Attempt.id.desc()))
 
 

@@ -20,7 +20,7 @@ from .models import Attempt, Audience, Enrolment, ExamSession, ItemVersion, Unit
 from .models import Blueprint as ExamBlueprint
 from .models.exam import REVIEW_MODES
 from .resources.exams import EnrolSchema, SessionCreateSchema
-from .units import unit_subtree
+from .units import manages
 from .web import page_for
 
 staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
@@ -305,7 +305,7 @@ def _managed_unit(user, code: str | None) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == code)) if code else user.unit
     if unit is None:
         abort(404)
-    if user.role != "admin" and (user.unit_id is None or unit.id not in unit_subtree(user.unit_id)):
+    if not manages(user, unit.id):
         abort(403)
     return unit
 

@@ -1,14 +1,14 @@
-"""Loading the unit tree from data."""
+"""The unit tree: loading it from data, and who manages which units (the one place the scope is written)."""
 
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, false, select, true
 
 from question_bank.criteria import nfc
 
 from .extensions import db
-from .models import Unit, UnitType
+from .models import Unit, UnitType, User
 
 UNITS_FILE = Path(__file__).resolve().parent / "data" / "units.yaml"
 
@@ -37,10 +37,28 @@ def load_units(path: Path = UNITS_FILE) -> int:
     return added
 
 
-def unit_subtree(unit_id: int) -> list[int]:
-    """The unit and every unit below it."""
-    ids, frontier = [unit_id], [unit_id]
-    while frontier:
-        frontier = list(db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
-        ids.extend(frontier)
-    return ids
+def subtree_ids(unit_id: int) -> Select:
+    """The ids of the unit and of every unit below it, as one query (a recursive CTE) to use in `in_()`."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def manages(user: User, unit_id: int | None) -> bool:
+    """Whether `user` acts for the people of a unit: an admin for every unit, a unit manager for their own unit
+    and every unit below it, nobody else (and nobody for people without a unit)."""
+    if user.role == "admin":
+        return True
+    if user.role != "unit_manager" or user.unit_id is None or unit_id is None:
+        return False
+    tree = subtree_ids(user.unit_id).subquery()
+    return db.session.scalar(select(tree.c.id).where(tree.c.id == unit_id)) is not None
+
+
+def in_scope(unit_id: ColumnElement, user: User) -> ColumnElement[bool]:
+    """The condition that keeps, of rows whose unit is `unit_id`, those `manages` allows `user` to see."""
+    if user.role == "admin":
+        return true()
+    if user.role != "unit_manager" or user.unit_id is None:
+        return false()
+    return unit_id.in_(subtree_ids(user.unit_id))

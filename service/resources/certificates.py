@@ -15,7 +15,7 @@ from ..downloads import attachment
 from ..errors import get_or_404, not_found
 from ..extensions import db
 from ..models import Certificate, ExamSession
-from ..units import unit_subtree
+from ..units import manages
 from ..verification import public_view
 
 blp = Blueprint("certificates", __name__, description="Giấy chứng nhận")
@@ -49,9 +49,7 @@ def _visible_certificate(public_id: str) -> Certificate:
     """The certificate if the caller may see it: its holder, admins, proctors, or the holder's unit manager."""
     cert = _certificate(public_id)
     user = current_user()
-    if cert.user_id == user.id or user.role in ("admin", "proctor"):
-        return cert
-    if user.role == "unit_manager" and user.unit_id and cert.user.unit_id in unit_subtree(user.unit_id):
+    if cert.user_id == user.id or user.role == "proctor" or manages(user, cert.user.unit_id):
         return cert
     raise not_found("Không tìm thấy chứng nhận.")
 

@@ -9,7 +9,7 @@ from ..downloads import attachment
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..models import Unit
-from ..units import unit_subtree
+from ..units import manages
 from .schemas import PageArgs
 
 blp = Blueprint("units", __name__, description="Đơn vị và kết quả của đơn vị")
@@ -48,8 +48,7 @@ class UnitResults(MethodView):
         unit = db.session.scalar(select(Unit).where(Unit.code == code))
         if unit is None:
             raise not_found("Không tìm thấy đơn vị.")
-        user = current_user()
-        if user.role == "unit_manager" and (user.unit_id is None or unit.id not in unit_subtree(user.unit_id)):
+        if not manages(current_user(), unit.id):
             raise ApiError(403, "forbidden", "Đơn vị này không thuộc quyền quản lý của bạn.")
         query = results.unit_results_query(unit)
         if args["format"] == "xlsx":

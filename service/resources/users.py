@@ -11,7 +11,7 @@ from ..auth import current_user, requires
 from ..errors import ApiError
 from ..extensions import db
 from ..models import User
-from ..units import unit_subtree
+from ..units import in_scope
 from .schemas import PageArgs, page_of
 
 blp = Blueprint("users", __name__, description="Tài khoản")
@@ -54,10 +54,7 @@ class Users(MethodView):
         """Accounts; a unit manager sees their own units' people."""
         from ..models import Unit
 
-        query = select(User).order_by(User.username)
-        user = current_user()
-        if user.role == "unit_manager":
-            query = query.where(User.unit_id.in_(unit_subtree(user.unit_id) if user.unit_id else []))
+        query = select(User).where(in_scope(User.unit_id, current_user())).order_by(User.username)
         if args.get("role"):
             query = query.where(User.role == args["role"])
         if args.get("unit"):

@@ -85,3 +85,30 @@ def test_reports_progress_and_competence_profile(app, client, bank, make_user, m
     sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
     assert sheet["C2"].value == "Lĩnh vực" and sheet.max_row == 2 + len(profile)
     assert client.get("/api/v1/reports/progress?year=1900", headers=admin).status_code == 422
+
+
+def test_who_manages_which_units(app, make_user):
+    """One rule for the unit-manager scope: the manager's unit and the units below it; admins everywhere."""
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import Unit, User
+    from service.units import in_scope, manages
+
+    app.test_cli_runner().invoke(args=["units", "load"])
+    unit = {u.code: u.id for u in db.session.scalars(select(Unit))}
+    province = make_user("unit_manager", unit_code="BTR")
+    district = make_user("unit_manager", unit_code="BTR-BATRI")
+    people = {code: make_user("candidate", unit_code=code) for code in ("BTR-BATRI", "BTR-STC")}
+    for user, expected in [
+        (province, {"BTR": True, "BTR-BATRI": True, "BTR-STC": True, "VLG-SKHCN": False}),
+        (district, {"BTR": False, "BTR-BATRI": True, "BTR-STC": False, "VLG-SKHCN": False}),
+        (make_user("admin"), {"BTR": True, "BTR-BATRI": True, "BTR-STC": True, "VLG-SKHCN": True}),
+        (make_user("proctor", unit_code="BTR"), {"BTR": False, "BTR-BATRI": False, "BTR-STC": False,
+                                                 "VLG-SKHCN": False}),
+        (make_user("unit_manager"), {"BTR": False, "BTR-BATRI": False, "BTR-STC": False, "VLG-SKHCN": False}),
+    ]:
+        assert {code: manages(user, unit[code]) for code in expected} == expected, user.username
+        assert not manages(user, None) or user.role == "admin"
+        seen = set(db.session.scalars(select(User.id).where(User.role == "candidate", in_scope(User.unit_id, user))))
+        assert seen == {p.id for code, p in people.items() if expected[code]}, user.username
