@@ -2,6 +2,10 @@
 
 A registry in the manner of CTFd's ``CHALLENGE_CLASSES``: ``ITEM_TYPES`` maps the type code
 used in files and in the API to a class, and ``get_item_type(code)`` refuses unknown codes.
+The class is the one home of a type's rules: the definition rules every importer and the
+authoring form apply, the blueprint setting that gives it partial credit, how its options are
+shown to a candidate, and how its key maps to and from the author's form. (The pages draw
+each type with the template macro of the same name, ``service/templates/item_types.html``.)
 
 An item has two representations:
 
@@ -82,8 +86,14 @@ class ItemType:
 
     code: ClassVar[str]
     name: ClassVar[str]
+    short_name: ClassVar[str]  # in spreadsheets, where a cell names the type
     min_options: ClassVar[int]
     max_options: ClassVar[int]
+    # The blueprint setting ("partial" or "all_or_nothing", the default) that decides whether items of the
+    # type earn partial credit; None when the type is always right or wrong as a whole.
+    partial_setting: ClassVar[str | None] = None
+    # What the authoring form says when the author gave no key; None when an empty key is an answer too.
+    missing_key_hint: ClassVar[str | None] = None
 
     # -- definition -------------------------------------------------------------------------
 
@@ -188,6 +198,27 @@ class ItemType:
         rng.shuffle(shown)
         return shown
 
+    @classmethod
+    def shown_options(cls, stored_options: Sequence[StoredOption],
+                      option_order: Sequence[str]) -> list[StoredOption]:
+        """The options of a drawn item in the order its attempt recorded (``candidate_options``'s ids)."""
+        text = {option["id"]: option["text"] for option in stored_options}
+        return [{"id": option_id, "text": text[option_id]} for option_id in option_order]
+
+    # -- the authoring form -----------------------------------------------------------------
+
+    @classmethod
+    def key_from_form(cls, ticked: list[int], truth: str) -> Any:
+        """The interchange key from the author's form: the ticked option inputs (0-based, ascending) and
+        the Đúng/Sai choice ("true", "false" or ""). A shape the type does not accept is passed on, for
+        ``validate_definition`` to refuse with its message."""
+        raise NotImplementedError
+
+    @classmethod
+    def form_of_key(cls, key: Any) -> tuple[set[int], str]:
+        """The inverse of ``key_from_form`` for a sound interchange key: (ticked inputs, Đúng/Sai choice)."""
+        raise NotImplementedError
+
     # -- helpers ----------------------------------------------------------------------------
 
     @staticmethod
@@ -217,8 +248,10 @@ class SingleChoice(ItemType):
 
     code = "single_choice"
     name = "Câu hỏi một lựa chọn"
+    short_name = "Một lựa chọn"
     min_options = 2
     max_options = 8
+    missing_key_hint = "Hãy đánh dấu phương án đúng."
 
     @classmethod
     def _validate_key(cls, options, key):
@@ -232,6 +265,14 @@ class SingleChoice(ItemType):
     @classmethod
     def _key_to_stored(cls, ids, key):
         return ids[key]
+
+    @classmethod
+    def key_from_form(cls, ticked, truth):
+        return ticked[0] if len(ticked) == 1 else ticked or None
+
+    @classmethod
+    def form_of_key(cls, key):
+        return {key}, ""
 
     @classmethod
     def to_interchange(cls, stored_options, stored_key):
@@ -264,8 +305,10 @@ class MultipleResponse(ItemType):
 
     code = "multiple_response"
     name = "Câu hỏi nhiều lựa chọn"
+    short_name = "Nhiều lựa chọn"
     min_options = 3
     max_options = 8
+    partial_setting = "multiple_response_scoring"
 
     @classmethod
     def _validate_key(cls, options, key):
@@ -290,6 +333,14 @@ class MultipleResponse(ItemType):
     @classmethod
     def _key_to_stored(cls, ids, key):
         return [ids[index] for index in key]
+
+    @classmethod
+    def key_from_form(cls, ticked, truth):
+        return ticked
+
+    @classmethod
+    def form_of_key(cls, key):
+        return set(key), ""
 
     @classmethod
     def to_interchange(cls, stored_options, stored_key):
@@ -330,8 +381,10 @@ class TrueFalse(ItemType):
 
     code = "true_false"
     name = "Câu hỏi đúng/sai"
+    short_name = "Đúng/Sai"
     min_options = 0
     max_options = 0
+    missing_key_hint = "Hãy chọn Đúng hoặc Sai."
 
     SHOWN_OPTIONS: ClassVar[tuple[tuple[str, str], ...]] = (("true", "Đúng"), ("false", "Sai"))
 
@@ -350,6 +403,14 @@ class TrueFalse(ItemType):
     @classmethod
     def _key_to_stored(cls, ids, key):
         return key
+
+    @classmethod
+    def key_from_form(cls, ticked, truth):
+        return {"true": True, "false": False}.get(truth)
+
+    @classmethod
+    def form_of_key(cls, key):
+        return set(), "true" if key else "false"
 
     @classmethod
     def to_interchange(cls, stored_options, stored_key):
@@ -372,14 +433,20 @@ class TrueFalse(ItemType):
         """Always Đúng then Sai, unshuffled; the answer is sent as a boolean, not as these ids."""
         return [{"id": option_id, "text": text} for option_id, text in cls.SHOWN_OPTIONS]
 
+    @classmethod
+    def shown_options(cls, stored_options, option_order):
+        return cls.candidate_options(stored_options, None)
+
 
 class Ordering(ItemType):
     """2–8 options the candidate puts in order. Answer: every option id, each once, in order."""
 
     code = "ordering"
     name = "Câu hỏi sắp xếp thứ tự"
+    short_name = "Sắp xếp"
     min_options = 2
     max_options = 8
+    partial_setting = "ordering_scoring"
 
     @classmethod
     def _validate_key(cls, options, key):
@@ -391,6 +458,14 @@ class Ordering(ItemType):
     @classmethod
     def _key_to_stored(cls, ids, key):
         return list(ids)
+
+    @classmethod
+    def key_from_form(cls, ticked, truth):
+        return ticked or None  # the options are written in the correct order: nothing to tick
+
+    @classmethod
+    def form_of_key(cls, key):
+        return set(), ""
 
     @classmethod
     def to_interchange(cls, stored_options, stored_key):

@@ -45,7 +45,6 @@ FIELD_LABELS = {
 }
 # For a choice left empty the operations' messages quote the empty value; the form says what to do instead.
 LEFT_EMPTY = {"type": "Hãy chọn loại câu hỏi.", "competence": "Hãy chọn năng lực.", "level": "Hãy chọn mức độ."}
-NO_KEY = {"single_choice": "Hãy đánh dấu phương án đúng.", "true_false": "Hãy chọn Đúng hoặc Sai."}
 REVIEW_ACTIONS = {"item.approve": "Duyệt", "item.reject": "Trả lại", "item.retire": "Ngừng dùng"}
 
 
@@ -87,10 +86,8 @@ class ItemForm:
     def from_version(cls, version: ItemVersion) -> "ItemForm":
         """The form prefilled with a stored version, through the same interchange shape the export writes."""
         item = transfer.interchange_of(version)
-        kind, key = item["type"], item["key"]
-        correct = {key} if kind == "single_choice" else set(key) if kind == "multiple_response" else set()
-        truth = ("true" if key else "false") if kind == "true_false" else ""
-        return cls(type=kind, stem=item["stem"], options=item["options"], correct=correct, truth=truth,
+        correct, truth = ITEM_TYPES[item["type"]].form_of_key(item["key"])
+        return cls(type=item["type"], stem=item["stem"], options=item["options"], correct=correct, truth=truth,
                    explanation=item["explanation"] or "", competence=item["competence"], level=item["level"],
                    audiences=item["audiences"], source=item["source"] or "")
 
@@ -109,15 +106,10 @@ class ItemForm:
                 "audiences": self.audiences, "source": clean_text(self.source) or None}
 
     def key(self):
-        """Ticks become the key; a shape the type does not accept is passed on for the type to refuse."""
+        """Ticks become the key as the type says; with no type chosen they are passed on for refusal."""
         ticked = sorted(self.correct)
-        if self.type == "true_false":
-            return {"true": True, "false": False}.get(self.truth)
-        if self.type == "single_choice":
-            return ticked[0] if len(ticked) == 1 else ticked or None
-        if self.type == "multiple_response":
-            return ticked
-        return ticked or None  # ordering: the listed order is the key
+        kind = ITEM_TYPES.get(self.type)
+        return kind.key_from_form(ticked, self.truth) if kind else ticked or None
 
 
 _SCHEMA_MESSAGES = (
@@ -170,8 +162,9 @@ def reworded(errors: dict, data: dict) -> dict:
     for name, message in LEFT_EMPTY.items():
         if name in errors and not data.get(name):
             errors[name] = [message]
-    if "key" in errors and data.get("key") is None and data.get("type") in NO_KEY:
-        errors["key"] = [NO_KEY[data["type"]]]
+    kind = ITEM_TYPES.get(data.get("type"))
+    if "key" in errors and data.get("key") is None and kind and kind.missing_key_hint:
+        errors["key"] = [kind.missing_key_hint]
     return errors
 
 

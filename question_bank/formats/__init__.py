@@ -20,8 +20,9 @@ Each module documents how its format carries the item: tabular (XLSX, CSV), mood
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..item_types import ITEM_TYPES
 from . import gift, moodle_xml, tabular
-from .interchange import FILE_LOCATION, ITEM_TYPES, Entry, Issue, ParseResult, check_item, require_exportable
+from .interchange import FILE_LOCATION, Entry, Issue, ParseResult, check_item, require_exportable
 from .template import build_template
 
 __all__ = [

@@ -1,17 +1,15 @@
 """The interchange item and the result of parsing a file.
 
 An item is a plain dict (see ``make_item``); every parser returns items, every serializer
-takes them. ``check_item`` holds the structural rules that every format shares, so an
-entry that comes out of any parser is always consistent with its type.
+takes them. ``check_item`` applies the rules every format shares: the metadata's shapes here,
+and the type's own definition rules (``ItemType.validate_definition``, the same the bank and
+the authoring form apply), so an entry that comes out of any parser can be stored as it is.
 """
 
 from dataclasses import dataclass, field
 from typing import Literal
 
-ITEM_TYPES = ("single_choice", "multiple_response", "true_false", "ordering")
-
-# Options are addressed by letters A–Z in spreadsheets, so no format holds more.
-MAX_OPTIONS = 26
+from ..item_types import ITEM_TYPES, get_item_type
 
 FILE_LOCATION = "tệp"
 
@@ -112,10 +110,7 @@ def check_item(item: dict) -> list[tuple[str, str]]:
     problems = _check_metadata(item)
     if not isinstance(item.get("stem"), str) or not item["stem"].strip():
         problems.append(("stem", "Thiếu nội dung câu hỏi."))
-    problems += _check_options(item_type, item.get("options"))
-    if not any(name == "options" for name, _ in problems):
-        problems += _check_key(item_type, item.get("key"), len(item["options"]))
-    return problems
+    return problems + get_item_type(item_type).validate_definition(item.get("options"), item.get("key"))
 
 
 def _check_metadata(item: dict) -> list[tuple[str, str]]:
@@ -130,48 +125,6 @@ def _check_metadata(item: dict) -> list[tuple[str, str]]:
     if not isinstance(audiences, list) or not all(isinstance(a, str) and a.strip() for a in audiences):
         problems.append(("audiences", "Đối tượng phải là danh sách mã."))
     return problems
-
-
-def _check_options(item_type: str, options) -> list[tuple[str, str]]:
-    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
-        return [("options", "Danh sách phương án không hợp lệ.")]
-    if item_type == "true_false":
-        if options:
-            return [("options", "Câu Đúng/Sai không có phương án.")]
-        return []
-    if len(options) < 2:
-        return [("options", "Cần ít nhất 2 phương án.")]
-    if len(options) > MAX_OPTIONS:
-        return [("options", f"Tối đa {MAX_OPTIONS} phương án.")]
-    for number, option in enumerate(options, start=1):
-        if not option.strip():
-            return [("options", f"Phương án thứ {number} không có nội dung.")]
-    if len(set(options)) != len(options):
-        return [("options", "Có hai phương án trùng nội dung.")]
-    return []
-
-
-def _check_key(item_type: str, key, option_count: int) -> list[tuple[str, str]]:
-    if item_type == "single_choice":
-        if not _is_index(key, option_count):
-            return [("key", "Câu một lựa chọn cần đúng một đáp án là một trong các phương án.")]
-    elif item_type == "multiple_response":
-        if not isinstance(key, list) or not all(_is_index(k, option_count) for k in key):
-            return [("key", "Đáp án phải là danh sách các phương án đúng.")]
-        if key != sorted(set(key)):
-            return [("key", "Đáp án phải là danh sách phương án tăng dần, không lặp.")]
-        if len(key) < 2:
-            return [("key", "Câu nhiều lựa chọn cần ít nhất 2 đáp án đúng.")]
-    elif item_type == "true_false":
-        if not isinstance(key, bool):
-            return [("key", "Câu Đúng/Sai cần đáp án Đúng hoặc Sai.")]
-    elif key is not None:
-        return [("key", "Câu sắp xếp không có đáp án riêng: các phương án đã theo đúng thứ tự.")]
-    return []
-
-
-def _is_index(value, option_count: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < option_count
 
 
 def require_exportable(items: list[dict]) -> None:

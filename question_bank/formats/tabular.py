@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..item_types import ITEM_TYPES
 from . import vocabulary
 from .interchange import ParseResult, file_error, make_item
 from .text import clean_text, normalise_label, optional_text
@@ -69,12 +70,7 @@ COLUMN_WIDTHS = {
 }
 OPTION_WIDTH = 28
 
-TYPE_LABELS = {
-    "single_choice": "Một lựa chọn",
-    "multiple_response": "Nhiều lựa chọn",
-    "true_false": "Đúng/Sai",
-    "ordering": "Sắp xếp",
-}
+TYPE_LABELS = {code: kind.short_name for code, kind in ITEM_TYPES.items()}
 TRUE_LABEL, FALSE_LABEL = "Đúng", "Sai"
 
 _OPTION_HEADER = re.compile(r"phương án ([a-z])")

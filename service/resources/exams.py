@@ -5,6 +5,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
+from question_bank.item_types import get_item_type
+
 from .. import clock, exams
 from ..auth import bearer_identity, current_user, requires
 from ..errors import ApiError, get_or_404, not_found
@@ -133,11 +135,7 @@ def attempt_json(attempt: Attempt, *, for_candidate: bool) -> dict:
         select(AttemptItem, ItemVersion).join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
         .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
     for ai, version in rows:
-        text = {o["id"]: o["text"] for o in version.options}
-        if version.type == "true_false":
-            options = [{"id": "true", "text": "Đúng"}, {"id": "false", "text": "Sai"}]
-        else:
-            options = [{"id": oid, "text": text[oid]} for oid in ai.option_order]
+        options = get_item_type(version.type).shown_options(version.options, ai.option_order)
         item = {"position": ai.position, "item_id": version.item_id, "type": version.type, "stem": version.stem,
                 "options": options, "answer": ai.answer}
         if closed and review == "full" and attempt.status == "submitted":

@@ -2,6 +2,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
+from question_bank.item_types import ITEM_TYPES
+
 from ..auth import EVERYONE, requires
 from ..extensions import db
 from ..models import Area, Audience, Blueprint, FrameworkVersion, Level
@@ -45,7 +47,8 @@ def blueprint_json(bp: Blueprint) -> dict:
         "pass_rule": {
             "pass_percent": spec["pass_percent"],
             "area_min_percent": spec["area_min_percent"],
-            "multiple_response_scoring": spec["multiple_response_scoring"],
+            **{kind.partial_setting: spec.get(kind.partial_setting, "all_or_nothing")
+               for kind in ITEM_TYPES.values() if kind.partial_setting},
         },
         "bands": spec["bands"],
         "cells": spec["cells"],

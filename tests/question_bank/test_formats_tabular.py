@@ -98,7 +98,7 @@ def test_every_type_with_labels_codes_and_metadata(table):
             row("Đúng / Sai", stem="Đúng không?", options=("", "", "", ""), key="đúng", level="trung_cap"),
             row("true_false", stem="Sai không?", options=("", "", "", ""), key="Sai"),
             row("Sắp xếp", stem="Sắp xếp", options=("Một", "Hai", "Ba", "Bốn"), key="", source="Luật"),
-            row("NHIỀU LỰA CHỌN", key="A,B,C", explanation="Vì…"),
+            row("NHIỀU LỰA CHỌN", options=("Một", "Hai", "Ba", "Bốn"), key="A,B,C", explanation="Vì…"),
         ]
     )
     assert result.issues == []
