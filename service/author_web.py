@@ -4,7 +4,6 @@ The forms build the same `data` dict that the API's `ItemWriteSchema` produces a
 calls (`bank.create_item`, `bank.edit_item`, `bank.transition`, `transfer.import_file`), so a question is
 validated in one place; the field errors those operations raise are shown next to the form's fields."""
 
-import re
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,25 +11,19 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from question_bank.formats import FORMATS, format_of_file
 from question_bank.formats.text import clean_text
 from question_bank.item_types import ITEM_TYPES
 
 from . import bank, transfer
+from .downloads import item_export, item_template
 from .errors import ApiError
 from .extensions import db
 from .models import Area, Audience, AuditEntry, Item, ItemVersion, Level, User
 from .models.bank import ITEM_STATUSES
-from .resources.items import (  # the API's own filters and files, so the pages and the API agree
-    FORMATS,
-    ItemFilterArgs,
-    ItemWriteSchema,
-    export_download,
-    filtered_versions,
-    guess_format,
-    template_download,
-)
-from .resources.schemas import page_of
-from .staff_web import act, staff_page
+from .pages import act, field_errors, staff_page
+from .schemas.base import page_of
+from .schemas.items import ItemFilterArgs, ItemWriteSchema
 
 author = Blueprint("author", __name__, url_prefix="/quan-ly/cau-hoi")
 author_page = staff_page("author")
@@ -112,30 +105,9 @@ class ItemForm:
         return kind.key_from_form(ticked, self.truth) if kind else ticked or None
 
 
-_SCHEMA_MESSAGES = (
-    (re.compile(r"Length must be between (\d+) and (\d+)"), "Độ dài phải từ {0} đến {1} ký tự."),
-    (re.compile(r"Longer than maximum length (\d+)"), "Dài quá {0} ký tự."),
-    (re.compile(r"Shorter than minimum length (\d+)"), "Không được để trống."),
-)
-
-
-def _vietnamese(message: str) -> str:
-    for pattern, text in _SCHEMA_MESSAGES:
-        found = pattern.match(message)
-        if found:
-            return text.format(*found.groups())
-    return "Giá trị không hợp lệ."
-
-
 def schema_errors(data: dict) -> dict[str, list[str]]:
-    """The API's boundary checks (lengths, allowed types) on the same dict, in Vietnamese."""
-    errors: dict[str, list[str]] = {}
-    for name, found in ItemWriteSchema().validate(data).items():
-        if isinstance(found, dict):  # one list of messages per option
-            errors[name] = [f"Phương án {int(i) + 1}: {_vietnamese(m)}" for i, ms in found.items() for m in ms]
-        else:
-            errors[name] = [_vietnamese(m) for m in found]
-    return errors
+    """The API's boundary checks (lengths, allowed types) on the same dict, with its messages."""
+    return field_errors(ItemWriteSchema().validate(data), entry="Phương án")
 
 
 def save(operation, data: dict):
@@ -202,7 +174,7 @@ def list_args(user: User) -> dict:
 
 def versions_query(user: User, args: dict):
     """The latest version of each item matching the filters, newest item first."""
-    query = filtered_versions(transfer.latest_versions_query(), args)
+    query = bank.filtered_versions(transfer.latest_versions_query(), args)
     if args["mine"]:
         query = query.where(ItemVersion.item_id.in_(select(ItemVersion.item_id)
                                                     .where(ItemVersion.author_id == user.id)))
@@ -214,7 +186,7 @@ def versions_query(user: User, args: dict):
 def items(user):
     args = list_args(user)
     query = versions_query(user, args).options(selectinload(ItemVersion.item))
-    found = page_of(query, args, db.session, lambda version: version)
+    found = page_of(query, args, db.session)
     filters = {name: args[name] for name in ("status", "competence", "level", "audience", "q") if name in args}
     filters["mine"] = "1" if args["mine"] else "0"
     choices = framework()
@@ -227,16 +199,16 @@ def items(user):
 @author_page
 def export(user):
     """The list's current filters exported in a chosen format, as the API's export does."""
-    fmt = FORMATS.get(request.args.get("format", ""))
-    if fmt is None:
+    fmt = request.args.get("format", "")
+    if fmt not in FORMATS:
         abort(400)
-    return export_download(versions_query(user, list_args(user)), fmt)
+    return item_export(versions_query(user, list_args(user)), fmt)
 
 
 @author.get("/mau-nhap-cau-hoi.xlsx")
 @author_page
 def template(user):
-    return template_download()
+    return item_template()
 
 
 # -- one item -----------------------------------------------------------------------------------------------
@@ -309,7 +281,7 @@ def import_choices(form) -> tuple[dict, dict]:
                "audiences": form.getlist("audiences"), "upload": upload}
     if upload is None or not upload.filename:
         return choices, {"file": ["Hãy chọn tệp cần nhập."]}
-    fmt = choices["format"] or guess_format(upload.filename)
+    fmt = choices["format"] or format_of_file(upload.filename)
     if fmt not in FORMATS:
         return choices, {"format": ["Không nhận ra định dạng của tệp; hãy chọn định dạng."]}
     choices["fmt"] = fmt

@@ -23,6 +23,7 @@ from .models import (
     Level,
     User,
 )
+from .models.bank import item_version_audiences
 
 CONTENT_FIELDS = ("type", "stem", "options", "key", "explanation", "competence", "level", "audiences", "source")
 
@@ -197,6 +198,24 @@ def edit_item(item: Item, data: dict, author: User) -> ItemVersion:
     db.session.flush()
     audit.record(author, "item.edit", "item", item.id, version=version.number)
     return version
+
+
+def filtered_versions(query, filters: dict):
+    """`query` (of item versions) narrowed by the filters an item list takes: competence, level, status,
+    audience, and text in the stem."""
+    if "competence" in filters:
+        query = query.where(ItemVersion.competence_code == filters["competence"])
+    if "level" in filters:
+        query = query.where(ItemVersion.level_code == filters["level"])
+    if "status" in filters:
+        query = query.where(ItemVersion.status == filters["status"])
+    if "audience" in filters:
+        query = query.where(ItemVersion.id.in_(
+            select(item_version_audiences.c.item_version_id)
+            .where(item_version_audiences.c.audience_code == filters["audience"])))
+    if filters.get("q"):
+        query = query.where(ItemVersion.stem.icontains(filters["q"], autoescape=True))
+    return query
 
 
 class Upserted(NamedTuple):

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from question_bank.assembly import BankShortage, PoolItem, check_coverage, draw_form
@@ -147,18 +147,22 @@ def _check_managed(manager: User, usernames: list[str], unit_codes: list[str]) -
 
 
 def sessions_open_for(user: User, now: datetime) -> list[ExamSession]:
-    """Sessions the candidate may sit now: enrolled, inside the window, with a live attempt or one left."""
+    """Sessions the candidate may sit now: enrolled, inside the window, with a live attempt or one left. Each
+    carries the candidate's `attempts_used` and `live_attempt_id` (what the candidate's view shows)."""
     used = (select(Attempt.session_id, func.count().label("n"),
-                   func.count(Attempt.live_slot).label("live"))
+                   func.max(case((Attempt.live_slot.is_not(None), Attempt.id))).label("live"))
             .where(Attempt.user_id == user.id).group_by(Attempt.session_id).subquery())
-    return list(db.session.scalars(
-        select(ExamSession)
+    rows = db.session.execute(
+        select(ExamSession, func.coalesce(used.c.n, 0), used.c.live)
         .join(Enrolment, Enrolment.session_id == ExamSession.id)
         .outerjoin(used, used.c.session_id == ExamSession.id)
         .where(Enrolment.user_id == user.id, ExamSession.opens_at <= now, ExamSession.closes_at > now,
-               (func.coalesce(used.c.n, 0) < ExamSession.max_attempts) | (func.coalesce(used.c.live, 0) > 0))
+               (func.coalesce(used.c.n, 0) < ExamSession.max_attempts) | used.c.live.is_not(None))
         .order_by(ExamSession.closes_at)
-    ))
+    ).all()
+    for session, attempts_used, live_attempt_id in rows:
+        session.attempts_used, session.live_attempt_id = attempts_used, live_attempt_id
+    return [session for session, _, _ in rows]
 
 
 # -- attempts --------------------------------------------------------------------------------------
@@ -393,6 +397,37 @@ def score_attempt(attempt: Attempt) -> dict:
     body["blueprint"] = {"code": blueprint.code, "version": blueprint.version}
     body["framework_version"] = attempt.framework_version
     return body
+
+
+def latest_certificate(attempt: Attempt) -> Certificate | None:
+    """The attempt's certificate as it stands: the newest reissue, or the original."""
+    return db.session.scalar(select(Certificate).where(
+        Certificate.attempt_id == attempt.id).order_by(Certificate.reissue_no.desc()))
+
+
+def attempt_data(attempt: Attempt, now: datetime) -> dict:
+    """All there is to show of an attempt, in the shape of its schema (service/schemas/exams.py): the items as
+    the candidate saw them, with their keys; the result and certificate once submitted; the reason it was
+    voided. The reader's view (question_bank/review.py) decides what of it is shown."""
+    rows = db.session.execute(
+        select(AttemptItem, ItemVersion).join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+        .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    data = {
+        "id": attempt.id, "session_id": attempt.session_id, "number": attempt.number, "status": attempt.status,
+        "started_at": attempt.started_at, "deadline": attempt.deadline, "server_time": now,
+        "closed_at": attempt.closed_at,
+        "items": [{
+            "position": drawn.position, "item_id": version.item_id, "type": version.type, "stem": version.stem,
+            "options": get_item_type(version.type).shown_options(version.options, drawn.option_order),
+            "answer": drawn.answer, "key": version.key, "credit": drawn.credit,
+            "explanation": version.explanation, "competence": version.competence_code,
+        } for drawn, version in rows],
+    }
+    if attempt.status == "submitted" and attempt.result is not None:
+        data["result"], data["certificate"] = attempt.result, latest_certificate(attempt)
+    if attempt.status == "voided":
+        data["void_reason"] = attempt.void_reason
+    return data
 
 
 def submit(attempt: Attempt, now: datetime) -> Attempt:

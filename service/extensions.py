@@ -6,6 +6,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
+from .schemas.errors import ErrorSchema
+
 # Named constraints so Alembic can drop them on every backend, SQLite included.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -15,7 +17,13 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+
+
+class ServiceApi(Api):
+    ERROR_SCHEMA = ErrorSchema  # what the OpenAPI document says of every error: the body service/errors.py sends
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate(render_as_batch=True)
-api = Api()
+api = ServiceApi()
 csrf = CSRFProtect()  # web pages only: the API authenticates with bearer tokens, not cookies

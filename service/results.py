@@ -39,6 +39,12 @@ def result_row(attempt: Attempt, user: User, unit: Unit, audience: Audience, ses
     }
 
 
+def result_rows(found) -> list[dict]:
+    """The table's rows for rows of `unit_results_query`, each with the attempt's newest certificate."""
+    certificates = certificates_of([row[0].id for row in found])
+    return [result_row(*row, certificates.get(row[0].id)) for row in found]
+
+
 def certificates_of(attempt_ids: list[int]) -> dict[int, Certificate]:
     """The newest certificate of each attempt (a reissue replaces the original)."""
     from .extensions import db

@@ -3,14 +3,13 @@ see their staff's results, admins see the reports. Every action calls the operat
 
 import re
 import unicodedata
-from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError, validate
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from certificates.signing import VIETNAM_TZ
+from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
 from . import bank, clock, exams, issuing, reports, results
 from .downloads import attachment
@@ -18,34 +17,12 @@ from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Audience, Enrolment, ExamSession, ItemVersion, Unit
 from .models import Blueprint as ExamBlueprint
-from .models.exam import REVIEW_MODES
-from .resources.exams import EnrolSchema, SessionCreateSchema
+from .pages import act, field_errors, load_form, staff_page, vn_time
+from .schemas.exams import EnrolSchema, ExtraTimeSchema, ReasonSchema, SessionCreateSchema
+from .schemas.people import ReportArgs
 from .units import manages
-from .web import page_for
 
 staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
-
-
-
-def staff_page(*roles):
-    return page_for(set(roles) | {"admin"})
-
-
-def act(operation, success: str):
-    """Run an operation from a form: commit and flash `success`, or roll back and flash its error."""
-    try:
-        operation()
-    except ApiError as exc:
-        db.session.rollback()
-        flash(exc.message)
-    else:
-        db.session.commit()
-        flash(success)
-
-
-def vn_time(moment: datetime, pattern: str = "%d/%m/%Y %H:%M") -> str:
-    """A stored naive-UTC time as Vietnam wall-clock time: proctors type and read times as UTC+7."""
-    return moment.replace(tzinfo=UTC).astimezone(VIETNAM_TZ).strftime(pattern)
 
 
 @staff.context_processor
@@ -83,13 +60,8 @@ def session_detail(user, session_id):
 
 
 # Creating a session and enrolling candidates: the forms build the body POST /api/v1/exam-sessions (and its
-# /enrolments) take, load it through the API's own schema, and call the same operation.
+# /enrolments) take, load it through the API's own schema (and its messages), and call the same operation.
 
-REVIEW_LABELS = {
-    "score": "Chỉ xem điểm và xếp loại",
-    "areas": "Xem điểm từng lĩnh vực, không xem đáp án",
-    "full": "Xem lại toàn bộ: đáp án đúng và giải thích",
-}
 REVIEW_CHOICES = [(mode, REVIEW_LABELS[mode]) for mode in REVIEW_MODES]  # a new mode without a label fails here
 SESSION_FIELDS = SessionCreateSchema().fields
 
@@ -100,20 +72,11 @@ def bounds(name: str) -> dict:
     return {"min": rule.min, "max": rule.max}
 
 
-# The schema's own messages are marshmallow's English (or name API fields); a form shows these instead.
-FIELD_MESSAGES = {
-    "title": "Cần nhập tên kỳ sát hạch (tối đa 300 ký tự).",
-    "blueprint": "Cần chọn cấu trúc đề.",
+# The API takes ISO 8601 times; the form takes Vietnam wall-clock time, and says so when one is missing or wrong.
+LOCAL_TIMES = {
     "opens_at": "Cần nhập ngày giờ mở hợp lệ (giờ Việt Nam).",
     "closes_at": "Cần nhập ngày giờ đóng hợp lệ (giờ Việt Nam).",
-    "max_attempts": "Số lần thi tối đa phải là số nguyên từ {min} đến {max}.".format(**bounds("max_attempts")),
-    "retake_gap_minutes": "Số phút chờ thi lại phải là số nguyên từ {min} đến {max}.".format(
-        **bounds("retake_gap_minutes")),
-    "review_mode": "Cần chọn một cách xem lại bài.",
-    "candidates": "Danh sách tên đăng nhập không hợp lệ.",
-    "units": "Danh sách đơn vị không hợp lệ.",
 }
-TRANSLATED = {"Phải sau opens_at.": "Thời gian đóng phải sau thời gian mở."}  # said by the schema and the operation
 
 
 def _usernames(text: str) -> list[str]:
@@ -140,29 +103,14 @@ def _session_body(form: dict) -> dict:
     return {key: value for key, value in body.items() if value not in ("", [])}
 
 
-def _load(schema, body: dict) -> dict:
-    """Load through the API's schema; its errors become an ApiError with the form's Vietnamese messages."""
-    try:
-        return schema.load(body)
-    except ValidationError as exc:
-        errors = {field: [TRANSLATED.get(m) or FIELD_MESSAGES.get(field, "Giá trị không hợp lệ.")
-                          for m in _flat(messages)]
-                  for field, messages in exc.messages.items()}
-        raise ApiError(422, "validation_error", "Thông tin chưa hợp lệ, xem các ô được đánh dấu.", errors) from exc
-
-
-def _flat(messages) -> list[str]:
-    if isinstance(messages, dict):
-        return [m for inner in messages.values() for m in _flat(inner)]
-    return list(messages) if isinstance(messages, list) else [messages]
+def _load_session(body: dict) -> dict:
+    """The session form's body through the API's schema, the time fields' own messages worded for the form."""
+    return load_form(SessionCreateSchema(), body, LOCAL_TIMES)
 
 
 def _form_errors(exc: ApiError) -> dict[str, list[str]]:
-    """The operation's errors by form field, its message under "_form"; repeated messages shown once."""
-    errors = {field: list(dict.fromkeys(TRANSLATED.get(m, m) for m in _flat(messages)))
-              for field, messages in (exc.errors or {}).items()}
-    errors["_form"] = [exc.message]
-    return errors
+    """The operation's errors by form field, its message under "_form"."""
+    return {**field_errors(exc.errors or {}), "_form": [exc.message]}
 
 
 def _session_form(source) -> dict:
@@ -207,7 +155,7 @@ def new_session(user):
     if request.method == "POST":
         form = _session_form(request.form)
         try:
-            created = exams.create_session(_load(SessionCreateSchema(), _session_body(form)), user)
+            created = exams.create_session(_load_session(_session_body(form)), user)
         except ApiError as exc:
             db.session.rollback()
             errors = _form_errors(exc)
@@ -230,11 +178,11 @@ def enrol(user, session_id):
         flash("Cần nhập tên đăng nhập hoặc chọn đơn vị để ghi danh.")
         return redirect(url_for("staff.session_detail", session_id=session_id))
     try:
-        data = _load(EnrolSchema(), body)
+        data = load_form(EnrolSchema(), body)
         added = exams.enrol(exam_session, data["candidates"], data["units"], user)
     except ApiError as exc:
         db.session.rollback()
-        details = [m for field, messages in _form_errors(exc).items() if field != "_form" for m in messages]
+        details = [m for messages in field_errors(exc.errors or {}).values() for m in messages]
         flash(f"{exc.message} {'; '.join(details)}".strip())
     else:
         db.session.commit()
@@ -246,12 +194,9 @@ def enrol(user, session_id):
 @staff_page("proctor")
 def extra_time(user, attempt_id):
     attempt = db.get_or_404(Attempt, attempt_id)
-    minutes = request.form.get("minutes", type=int)
-    reason = request.form.get("reason", "").strip()
-    if not minutes or not 1 <= minutes <= 240 or len(reason) < 3:
-        flash("Cần số phút từ 1 đến 240 và lý do.")
-    else:
-        act(lambda: exams.add_time(attempt, minutes, reason, user, clock.now()), f"Đã cộng {minutes} phút.")
+    body = {"minutes": request.form.get("minutes", ""), "reason": request.form.get("reason", "").strip()}
+    act(lambda: exams.add_time(attempt, **_loaded(ExtraTimeSchema(), body), actor=user, now=clock.now()),
+        f"Đã cộng {body['minutes']} phút.")
     return redirect(url_for("staff.session_detail", session_id=attempt.session_id))
 
 
@@ -259,12 +204,18 @@ def extra_time(user, attempt_id):
 @staff_page("proctor")
 def void(user, attempt_id):
     attempt = db.get_or_404(Attempt, attempt_id)
-    reason = request.form.get("reason", "").strip()
-    if len(reason) < 3:
-        flash("Cần ghi lý do hủy bài.")
-    else:
-        act(lambda: exams.void(attempt, reason, user, clock.now()), "Đã hủy bài thi.")
+    body = {"reason": request.form.get("reason", "").strip()}
+    act(lambda: exams.void(attempt, _loaded(ReasonSchema(), body)["reason"], user, clock.now()), "Đã hủy bài thi.")
     return redirect(url_for("staff.session_detail", session_id=attempt.session_id))
+
+
+def _loaded(schema, body: dict) -> dict:
+    """A small form's body through the API's schema. :raise ApiError 422: with its messages, to flash."""
+    try:
+        return load_form(schema, body)
+    except ApiError as exc:
+        raise ApiError(422, exc.code, " ".join(m for messages in exc.errors.values() for m in messages),
+                       exc.errors) from exc
 
 
 @staff.post("/ky-thi/<int:session_id>/cap-chung-nhan")
@@ -311,9 +262,7 @@ def _managed_unit(user, code: str | None) -> Unit:
 
 
 def _unit_rows(unit: Unit) -> list[dict]:
-    found = db.session.execute(results.unit_results_query(unit).limit(5000)).all()
-    certificates = results.certificates_of([row[0].id for row in found])
-    return [results.result_row(*row, certificates.get(row[0].id)) for row in found]
+    return results.result_rows(db.session.execute(results.unit_results_query(unit).limit(5000)).all())
 
 
 @staff.get("/don-vi")
@@ -334,8 +283,9 @@ def unit_results_xlsx(user, code):
 @staff.get("/bao-cao")
 @staff_page()
 def report(user):
-    year = request.args.get("year", type=int) or clock.now().year
-    if not 2020 <= year <= 2100:
+    try:
+        year = ReportArgs().load(request.args).get("year") or clock.now().year
+    except ValidationError:
         abort(400)
     progress, profile = reports.progress(year), reports.competence_profile(year)
     certified_chart = [{"label": r["name"][:32], "value": r["certified"]} for r in progress["by_audience"]]

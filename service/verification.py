@@ -52,10 +52,6 @@ def _public_key(kid: str, x: str):
     return key_from_jwk(_jwk(kid, x)).public_key
 
 
-def jwk_of(row: TokenKey) -> dict:
-    return _jwk(row.kid, row.public_key)
-
-
 def _jwk(kid: str, x: str) -> dict:
     return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid}
 
@@ -90,31 +86,17 @@ def verify_token(token: str, today: date) -> dict:
 
 
 def _answer(cert: Certificate, today: date, checks: list[dict]) -> dict:
+    """The answer about a genuine certificate; `certificate` is the record, which the answer's schema shows only
+    in part (service/schemas/certificates.py)."""
     status = status_on(cert.status, cert.expires_on, today)
     checks = [*checks, _check("status", cert.status == "valid"),
               _check("dates", cert.expires_on is None or cert.expires_on >= today)]
-    body = {"status": status, "status_text": STATUS_TEXT[status], "checks": checks,
-            "certificate": public_view(cert)}
+    body = {"status": status, "status_text": STATUS_TEXT[status], "checks": checks, "certificate": cert}
     if status == "revoked":
-        body["revoked"] = {"at": cert.revoked_at.isoformat() + "Z" if cert.revoked_at else None,
+        body["revoked"] = {"at": cert.revoked_at,
                            "reason": cert.revoke_reason if cert.status == "revoked"
                            else "Đã được cấp lại bằng chứng nhận khác."}
     return body
-
-
-def public_view(cert: Certificate) -> dict:
-    """Only what HR needs to match the holder (SPEC §6): no full birth date, no national id, no e-mail."""
-    return {
-        "holder_name": cert.holder_name,
-        "birth_year": cert.birth_date.year if cert.birth_date else None,
-        "unit": cert.unit_name,
-        "audience": cert.audience_name,
-        "classification": cert.classification_name,
-        "issued_on": cert.issued_on.isoformat(),
-        "expires_on": cert.expires_on.isoformat() if cert.expires_on else None,
-        "serial": cert.serial,
-        "issuer": cert.issuer_name,
-    }
 
 
 def verify_pdf(pdf: bytes, today: date) -> dict:

@@ -2,18 +2,21 @@
 sitting the exam, result, certificate). They call the same operations as the API; the session cookie is
 signed and every form and save carries a CSRF token."""
 
-from functools import wraps
-
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from certificates.lifecycle import status_on
+from question_bank.review import attempt_view
 
 from . import auth, clock, exams, issuing, verification
-from .errors import ApiError
+from .downloads import certificate_pdf as pdf_download
+from .errors import ApiError, error_body
 from .extensions import db
-from .models import ROLES, Area, Attempt, Certificate, Competence, ExamSession, User
+from .models import ROLES, Area, Attempt, Certificate, Competence, ExamSession
+from .pages import candidate_page, home_of, page_for, signed_in_user
 from .ratelimit import limited
+from .schemas.certificates import VerificationSchema
+from .schemas.exams import AttemptSchema
 
 web = Blueprint("web", __name__)
 
@@ -21,41 +24,11 @@ web = Blueprint("web", __name__)
 @web.get("/v/<path:token>")
 @limited("verify", "VERIFY_RATE_LIMIT")
 def verify_page(token):
-    answer = verification.verify_token(token, clock.now().date())
+    answer = VerificationSchema().dump(verification.verify_token(token, clock.now().date()))
     return render_template("verify.html", answer=answer)
 
 
 # -- signing in --------------------------------------------------------------------------------------------
-
-
-def signed_in_user() -> User | None:
-    if "web_user" not in g:
-        user = db.session.get(User, session.get("uid")) if session.get("uid") else None
-        g.web_user = user if user and user.active and user.token_version == session.get("v") else None
-    return g.web_user
-
-
-def page_for(roles: set[str]):
-    """A page for signed-in users with one of `roles`: others are sent to sign in (none) or refused (403).
-    The view receives the user as its first argument."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            user = signed_in_user()
-            if user is None:
-                return redirect(url_for("web.sign_in", next=request.path))
-            if user.role not in roles:
-                abort(403)
-            return view(user, *args, **kwargs)
-
-        wrapper.allowed_roles = roles
-        return wrapper
-
-    return decorator
-
-
-candidate_page = page_for({"candidate"})
 
 
 @web.route("/dang-nhap", methods=["GET", "POST"])
@@ -72,8 +45,7 @@ def sign_in():
             session.clear()
             session["uid"], session["v"] = user.id, user.token_version
             target = request.args.get("next", "")
-            home = "web.candidate_home" if user.role == "candidate" else "staff.home"
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(home))
+            return redirect(target if target.startswith("/") and not target.startswith("//") else home_of(user))
     return render_template("sign_in.html", error=error), 401 if error else 200
 
 
@@ -112,7 +84,7 @@ def sign_out():
 def home():
     user = signed_in_user()
     if user is not None:
-        return redirect(url_for("web.candidate_home" if user.role == "candidate" else "staff.home"))
+        return redirect(home_of(user))
     return render_template("home.html")
 
 
@@ -154,16 +126,20 @@ def own_attempt(user, attempt_id) -> Attempt:
     return attempt
 
 
+def own_view(attempt: Attempt) -> dict:
+    """The attempt as the API shows it to the candidate who sat it."""
+    view = attempt_view(attempt.session.review_mode, attempt.status, staff=False)
+    return AttemptSchema(view=view).dump(exams.attempt_data(attempt, clock.now()))
+
+
 @web.get("/bai-thi/<int:attempt_id>")
 @candidate_page
 def sit(user, attempt_id):
-    from .resources.exams import attempt_json
-
     attempt = own_attempt(user, attempt_id)
     if exams.close_if_expired(attempt, clock.now()):
         db.session.commit()
         return redirect(url_for("web.result", attempt_id=attempt.id))
-    body = attempt_json(attempt, for_candidate=True)
+    body = own_view(attempt)
     remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
     return render_template("exam.html", attempt=attempt, body=body, remaining=remaining,
                            title=attempt.session.title)
@@ -175,13 +151,13 @@ def save(user, attempt_id, position):
     """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "answer" not in data:
-        return jsonify({"code": "validation_error", "message": "Thiếu câu trả lời."}), 422
+        return jsonify(error_body(422, "validation_error", "Thiếu câu trả lời.")), 422
     try:
         identity = auth.Identity(user.id, user.token_version, user.role)
         exams.save_answer(attempt_id, identity, position, data["answer"], clock.now())
     except ApiError as exc:
         db.session.commit() if exc.status == 409 else db.session.rollback()
-        return jsonify({"code": exc.code, "message": exc.message}), exc.status
+        return jsonify(error_body(exc.status, exc.code, exc.message, exc.errors)), exc.status
     return jsonify({"saved": True})
 
 
@@ -198,13 +174,11 @@ def submit(user, attempt_id):
 @web.get("/bai-thi/<int:attempt_id>/ket-qua")
 @candidate_page
 def result(user, attempt_id):
-    from .resources.exams import attempt_json
-
     attempt = own_attempt(user, attempt_id)
     if not exams.close_if_expired(attempt, clock.now()):
         return redirect(url_for("web.sit", attempt_id=attempt.id))
     db.session.commit()
-    body = attempt_json(attempt, for_candidate=True)
+    body = own_view(attempt)
     areas = {a.code: a.name for a in db.session.scalars(select(Area))}
     competences = {c.code: c.name for c in db.session.scalars(select(Competence))}
     return render_template("result.html", attempt=attempt, body=body, areas=areas, competences=competences)
@@ -213,12 +187,10 @@ def result(user, attempt_id):
 @web.get("/chung-nhan/<public_id>.pdf")
 @candidate_page
 def certificate_pdf(user, public_id):
-    from .resources.certificates import pdf_response
-
     cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id,
                                                        Certificate.user_id == user.id))
     if cert is None:
         abort(404)
     pdf = issuing.render(cert)
     db.session.commit()
-    return pdf_response(pdf, cert.serial)
+    return pdf_download(pdf, cert.serial)

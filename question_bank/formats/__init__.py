@@ -35,6 +35,7 @@ __all__ = [
     "UnknownFormat",
     "build_template",
     "check_item",
+    "format_of_file",
     "parse",
     "serialize",
 ]
@@ -82,6 +83,15 @@ def get_format(fmt: str) -> Format:
     except KeyError:
         names = ", ".join(FORMATS)
         raise UnknownFormat(f"Định dạng «{fmt}» không được hỗ trợ; chọn một trong: {names}.") from None
+
+
+def format_of_file(filename: str) -> str | None:
+    """The format a file's name says (its extension; a GIFT file may also end in .gift), or None."""
+    name = filename.lower()
+    for fmt in FORMATS.values():
+        if name.endswith(fmt.extension) or (fmt.name == "gift" and name.endswith(".gift")):
+            return fmt.name
+    return None
 
 
 def parse(fmt: str, data: bytes) -> ParseResult:

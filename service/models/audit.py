@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import JSONType, utcnow
@@ -18,3 +18,5 @@ class AuditEntry(db.Model):
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+    actor = relationship("User")

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .types import JSONType, utcnow
 
-REVIEW_MODES = ("score", "areas", "full")
 ATTEMPT_STATUSES = ("in_progress", "submitted", "voided")
 
 

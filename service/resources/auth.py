@@ -1,26 +1,14 @@
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
 
-from .. import auth
+from .. import accounts, auth
+from ..auth import current_user, requires
+from ..errors import ApiError
 from ..extensions import db
+from ..schemas.auth import LoginSchema, PasswordChangedSchema, PasswordSchema, TokenSchema
 
 blp = Blueprint("auth", __name__, description="Xác thực")
-
-
-class LoginSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-
-
-class TokenSchema(Schema):
-    access_token = fields.String()
-    token_type = fields.String()
-    expires_in = fields.Integer()
 
 
 @blp.route("/auth/token")
@@ -39,3 +27,18 @@ class Token(MethodView):
             "token_type": "Bearer",
             "expires_in": current_app.config["TOKEN_TTL_SECONDS"],
         }
+
+
+@blp.route("/auth/password")
+class Password(MethodView):
+    @requires("candidate", "author", "reviewer", "proctor", "unit_manager")
+    @blp.arguments(PasswordSchema)
+    @blp.response(200, PasswordChangedSchema)
+    def post(self, body):
+        """Change one's own password; every token issued before stops working (sign in again)."""
+        try:
+            accounts.change_password(current_user(), body["current_password"], body["new_password"])
+        except accounts.AccountError as exc:
+            raise ApiError(422, "invalid_password", str(exc), {"new_password": [str(exc)]}) from exc
+        db.session.commit()
+        return {"changed": True}

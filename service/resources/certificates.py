@@ -1,41 +1,23 @@
 import io
 import zipfile
 
-from flask import Response, current_app
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 
-from certificates.lifecycle import status_on
-
-from .. import clock, issuing
+from .. import issuing
 from ..auth import current_user, requires
-from ..downloads import attachment
+from ..downloads import FILE, attachment, certificate_pdf
 from ..errors import get_or_404, not_found
 from ..extensions import db
 from ..models import Certificate, ExamSession
+from ..schemas.certificates import CertificateSchema, ReissueSchema, RevokeSchema, SessionCertificatesSchema
 from ..units import manages
-from ..verification import public_view
 
 blp = Blueprint("certificates", __name__, description="Giấy chứng nhận")
 
 BULK_BATCH = 50
-
-
-class RevokeSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
-
-
-class ReissueSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    holder_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
 
 
 def _certificate(public_id: str) -> Certificate:
@@ -54,65 +36,48 @@ def _visible_certificate(public_id: str) -> Certificate:
     raise not_found("Không tìm thấy chứng nhận.")
 
 
-def certificate_json(cert: Certificate) -> dict:
-    return {
-        "id": cert.public_id, "serial": cert.serial, "status": cert.status,
-        "verify_status": status_on(cert.status, cert.expires_on, clock.now().date()),
-        "verify_url": cert.verify_url, "attempt_id": cert.attempt_id,
-        "pdf_ready": cert.pdf_sha256 is not None, "pdf_sha256": cert.pdf_sha256,
-        **public_view(cert), "percent": cert.percent, "score_10": cert.score_10,
-        "revoke_reason": cert.revoke_reason,
-    }
-
-
-def pdf_response(pdf: bytes, serial: str) -> Response:
-    response = attachment(pdf, f"chung-nhan-{serial}.pdf", "application/pdf")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @blp.route("/certificates/<public_id>")
 class CertificateResource(MethodView):
     @requires("candidate", "proctor", "unit_manager")
+    @blp.response(200, CertificateSchema)
     def get(self, public_id):
-        return certificate_json(_visible_certificate(public_id))
+        return _visible_certificate(public_id)
 
 
 @blp.route("/certificates/<public_id>/pdf")
 class CertificatePdf(MethodView):
     @requires("candidate", "proctor", "unit_manager")
-    @blp.response(200, content_type="application/pdf")
+    @blp.response(200, FILE, content_type="application/pdf")
     def get(self, public_id):
         """The signed PDF, exactly the bytes stored at issue (rendered and signed on first download)."""
         cert = _visible_certificate(public_id)
         pdf = issuing.render(cert)
         db.session.commit()
-        return pdf_response(pdf, cert.serial)
+        return certificate_pdf(pdf, cert.serial)
 
 
 @blp.route("/certificates/<public_id>/revoke")
 class Revoke(MethodView):
     @requires()
     @blp.arguments(RevokeSchema)
+    @blp.response(200, CertificateSchema)
     def post(self, body, public_id):
         """Revoke with a reason (admin, audited)."""
-        cert = _certificate(public_id)
-        issuing.revoke(cert, body["reason"], current_user())
+        cert = issuing.revoke(_certificate(public_id), body["reason"], current_user())
         db.session.commit()
-        return certificate_json(cert)
+        return cert
 
 
 @blp.route("/certificates/<public_id>/reissue")
 class Reissue(MethodView):
     @requires()
     @blp.arguments(ReissueSchema)
-    @blp.response(201)
+    @blp.response(201, CertificateSchema)
     def post(self, body, public_id):
         """Reissue after a name correction: a new certificate; the old one becomes superseded (admin, audited)."""
-        cert = _certificate(public_id)
-        new = issuing.reissue(cert, body["holder_name"], body["reason"], current_user())
+        new = issuing.reissue(_certificate(public_id), body["holder_name"], body["reason"], current_user())
         db.session.commit()
-        return certificate_json(new)
+        return new
 
 
 def _session_certificates(session_id: int):
@@ -123,12 +88,14 @@ def _session_certificates(session_id: int):
 @blp.route("/exam-sessions/<int:session_id>/certificates")
 class SessionCertificates(MethodView):
     @requires("proctor")
+    @blp.response(200, SessionCertificatesSchema)
     def get(self, session_id):
         """Progress of the session's certificates: how many are rendered and signed."""
         _session_certificates(session_id)
         return issuing.session_progress(session_id)
 
     @requires("proctor")
+    @blp.response(200, SessionCertificatesSchema)
     def post(self, session_id):
         """Bulk issue: render and sign the next batch of pending PDFs; call again until `pending` is 0."""
         issuing.render_pending(_session_certificates(session_id), BULK_BATCH)
@@ -138,7 +105,7 @@ class SessionCertificates(MethodView):
 @blp.route("/exam-sessions/<int:session_id>/certificates.zip")
 class SessionCertificatesZip(MethodView):
     @requires("proctor")
-    @blp.response(200, content_type="application/zip")
+    @blp.response(200, FILE, content_type="application/zip")
     def get(self, session_id):
         """Every valid certificate of the session as one ZIP of the stored PDFs (pending ones are rendered)."""
         buffer = io.BytesIO()

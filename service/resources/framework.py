@@ -1,12 +1,13 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
-
-from question_bank.item_types import ITEM_TYPES
+from sqlalchemy.orm import selectinload
 
 from ..auth import EVERYONE, requires
 from ..extensions import db
 from ..models import Area, Audience, Blueprint, FrameworkVersion, Level
+from ..schemas.base import page_schema, whole_list
+from ..schemas.framework import BlueprintSchema, BlueprintStatisticsSchema, FrameworkSchema
 
 blp = ApiBlueprint("framework", __name__, description="Khung năng lực và cấu trúc đề")
 
@@ -14,61 +15,33 @@ blp = ApiBlueprint("framework", __name__, description="Khung năng lực và c�
 @blp.route("/framework")
 class Framework(MethodView):
     @requires(*EVERYONE)
+    @blp.response(200, FrameworkSchema)
     def get(self):
         """Audiences, areas with their competences, and levels."""
         latest = db.session.scalar(select(FrameworkVersion).order_by(FrameworkVersion.id.desc()))
         return {
             "version": latest.version if latest else None,
-            "audiences": [{"code": a.code, "name": a.name, "source": a.source}
-                          for a in db.session.scalars(select(Audience).order_by(Audience.position))],
-            "areas": [
-                {"code": area.code, "name": area.name, "competences": [
-                    {"code": c.code, "name": c.name, "plan": c.plan_refs, "digcomp": c.digcomp, "iu": c.iu}
-                    for c in area.competences
-                ]}
-                for area in db.session.scalars(select(Area).order_by(Area.position))
-            ],
-            "levels": [{"code": lv.code, "name": lv.name, "rank": lv.rank}
-                       for lv in db.session.scalars(select(Level).order_by(Level.rank))],
+            "audiences": db.session.scalars(select(Audience).order_by(Audience.position)).all(),
+            "areas": db.session.scalars(select(Area).options(selectinload(Area.competences))
+                                        .order_by(Area.position)).all(),
+            "levels": db.session.scalars(select(Level).order_by(Level.rank)).all(),
         }
-
-
-def blueprint_json(bp: Blueprint) -> dict:
-    spec = bp.spec
-    return {
-        "id": bp.id,
-        "code": bp.code,
-        "version": bp.version,
-        "name": bp.name,
-        "audience": bp.audience_code,
-        "item_count": bp.item_count,
-        "duration_minutes": bp.duration_minutes,
-        "framework_version": bp.framework_version,
-        "pass_rule": {
-            "pass_percent": spec["pass_percent"],
-            "area_min_percent": spec["area_min_percent"],
-            **{kind.partial_setting: spec.get(kind.partial_setting, "all_or_nothing")
-               for kind in ITEM_TYPES.values() if kind.partial_setting},
-        },
-        "bands": spec["bands"],
-        "cells": spec["cells"],
-        "validity_months": spec.get("validity_months"),
-    }
 
 
 @blp.route("/blueprints")
 class Blueprints(MethodView):
     @requires(*EVERYONE)
+    @blp.response(200, page_schema(BlueprintSchema))
     def get(self):
         """The current version of every blueprint."""
-        rows = db.session.scalars(select(Blueprint).where(Blueprint.current).order_by(Blueprint.code))
-        items = [blueprint_json(bp) for bp in rows]
-        return {"items": items, "total": len(items)}
+        return whole_list(db.session.scalars(select(Blueprint).where(Blueprint.current)
+                                             .order_by(Blueprint.code)).all())
 
 
 @blp.route("/blueprints/<code>/statistics")
 class BlueprintStatistics(MethodView):
     @requires("reviewer")
+    @blp.response(200, BlueprintStatisticsSchema)
     def get(self, code):
         """Item statistics (facility, SD, discrimination, discriminative efficiency, flags) and the blueprint's
         Cronbach's alpha and standard error, from closed attempts. Flagged items deserve a review."""

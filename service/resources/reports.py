@@ -1,29 +1,21 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .. import clock, reports
 from ..auth import requires
-from ..downloads import attachment
+from ..downloads import FILE, JSON_OR_XLSX, XLSX, attachment
+from ..schemas.people import CompetenceProfileSchema, ProgressReportSchema, ReportArgs
 from ..spreadsheets import table_xlsx
 
 blp = Blueprint("reports", __name__, description="Báo cáo: tiến độ so với chỉ tiêu, hồ sơ năng lực")
-
-
-
-class ReportArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    year = fields.Integer(validate=validate.Range(min=2020, max=2100))
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
 
 
 @blp.route("/reports/progress")
 class Progress(MethodView):
     @requires()
     @blp.arguments(ReportArgs, location="query")
-    @blp.response(200, content_type="application/json")
+    @blp.response(200, ProgressReportSchema, description=JSON_OR_XLSX)
+    @blp.alt_response(200, schema=FILE, content_type=XLSX, success=True, description=JSON_OR_XLSX)
     def get(self, args):
         """Enrolled, sat, passed and certified people in a year, by audience and by unit type, beside the plan's
         targets (service/data/targets.yaml). `format=xlsx` downloads it."""
@@ -40,7 +32,8 @@ class Progress(MethodView):
 class Competences(MethodView):
     @requires()
     @blp.arguments(ReportArgs, location="query")
-    @blp.response(200, content_type="application/json")
+    @blp.response(200, CompetenceProfileSchema, description=JSON_OR_XLSX)
+    @blp.alt_response(200, schema=FILE, content_type=XLSX, success=True, description=JSON_OR_XLSX)
     def get(self, args):
         """Mean score per area by unit and audience, and the share under the area minimum: where training is
         needed. `format=xlsx` downloads it."""

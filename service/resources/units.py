@@ -1,47 +1,35 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, fields, validate
 from sqlalchemy import func, select
 
 from .. import results
 from ..auth import current_user, requires
-from ..downloads import attachment
+from ..downloads import FILE, JSON_OR_XLSX, XLSX, attachment
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..models import Unit
+from ..schemas.base import page_schema, whole_list
+from ..schemas.people import ResultArgs, UnitResultSchema, UnitSchema
 from ..units import manages
-from .schemas import PageArgs
 
 blp = Blueprint("units", __name__, description="Đơn vị và kết quả của đơn vị")
-
-
-
-class ResultArgs(PageArgs):
-    class Meta:
-        unknown = EXCLUDE
-
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
-
-
-def unit_json(unit: Unit) -> dict:
-    return {"code": unit.code, "name": unit.name, "type": unit.type_code, "type_name": unit.type.name,
-            "structure": unit.structure, "parent": unit.parent.code if unit.parent else None}
 
 
 @blp.route("/units")
 class Units(MethodView):
     @requires("author", "reviewer", "proctor", "unit_manager")
+    @blp.response(200, page_schema(UnitSchema))
     def get(self):
         """The unit tree: the plan's 2021 structure and today's two-tier one."""
-        rows = db.session.scalars(select(Unit).order_by(Unit.structure, Unit.code)).all()
-        return {"items": [unit_json(u) for u in rows], "total": len(rows)}
+        return whole_list(db.session.scalars(select(Unit).order_by(Unit.structure, Unit.code)).all())
 
 
 @blp.route("/units/<code>/results")
 class UnitResults(MethodView):
     @requires("unit_manager")
     @blp.arguments(ResultArgs, location="query")
-    @blp.response(200, content_type="application/json")
+    @blp.response(200, page_schema(UnitResultSchema), description=JSON_OR_XLSX)
+    @blp.alt_response(200, schema=FILE, content_type=XLSX, success=True, description=JSON_OR_XLSX)
     def get(self, args, code):
         """Results and certificates of the unit's staff (and its sub-units), newest first; `format=xlsx`
         downloads them all as a spreadsheet. A unit manager sees only their own unit."""
@@ -58,8 +46,7 @@ class UnitResults(MethodView):
             total = db.session.scalar(select(func.count()).select_from(ids))
             found = db.session.execute(
                 query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])).all()
-        certificates = results.certificates_of([row[0].id for row in found])
-        rows = [results.result_row(*row, certificates.get(row[0].id)) for row in found]
+        rows = results.result_rows(found)
         if args["format"] == "xlsx":
             return attachment(results.to_xlsx(rows, f"Kết quả sát hạch kỹ năng số — {unit.name}"),
                               f"ket-qua-{unit.code}.xlsx")

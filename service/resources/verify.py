@@ -1,39 +1,33 @@
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import clock, verification
-from ..errors import ApiError
 from ..extensions import db
 from ..models import TokenKey
 from ..ratelimit import limited
+from ..schemas.certificates import PublicKeysSchema, VerificationSchema
+from ..uploads import uploaded_file
 
 blp = Blueprint("verify", __name__, description="Xác minh chứng nhận (công khai, không cần đăng nhập)")
 
 
 @blp.route("/verify/keys")
 class Keys(MethodView):
+    @blp.response(200, PublicKeysSchema)
     def get(self):
         """The public keys of QR tokens, for offline verifiers (docs/token-format.md)."""
-        rows = db.session.scalars(select(TokenKey).order_by(TokenKey.valid_from))
-        return {"keys": [{
-            **verification.jwk_of(row), "alg": "EdDSA", "status": row.status,
-            "valid_from": row.valid_from.isoformat() + "Z",
-            "valid_until": row.valid_until.isoformat() + "Z" if row.valid_until else None,
-        } for row in rows]}
+        return {"keys": db.session.scalars(select(TokenKey).order_by(TokenKey.valid_from)).all()}
 
 
 @blp.route("/verify/pdf")
 class VerifyPdf(MethodView):
     decorators = [limited("verify", "VERIFY_RATE_LIMIT")]
 
+    @blp.response(200, VerificationSchema)
     def post(self):
         """Upload a certificate PDF (multipart field `file`): signature, whole-file coverage, issued hash, status."""
-        upload = request.files.get("file")
-        if upload is None:
-            raise ApiError(422, "validation_error", "Cần gửi tệp PDF trong trường `file`.",
-                           {"file": ["Bắt buộc."]})
+        upload = uploaded_file("Cần gửi tệp PDF trong trường `file`.")
         return verification.verify_pdf(upload.read(), clock.now().date())
 
 
@@ -41,6 +35,7 @@ class VerifyPdf(MethodView):
 class VerifyToken(MethodView):
     decorators = [limited("verify", "VERIFY_RATE_LIMIT")]
 
+    @blp.response(200, VerificationSchema)
     def get(self, token):
         """valid, revoked, expired or invalid, with the checks made and only what HR needs to match the holder."""
         return verification.verify_token(token, clock.now().date())

@@ -1,0 +1,123 @@
+"""What the server-rendered pages share: who is signed in, the guard every page goes through, running a form's
+operation, and showing a schema's or an operation's errors beside a form's fields.
+
+The pages call the operations the API calls and load their forms with the API's schemas (service/schemas/), so
+a rule and its Vietnamese message are written once; they never import the API's resources."""
+
+from datetime import UTC, datetime
+from functools import wraps
+
+from flask import abort, flash, g, redirect, request, session, url_for
+from marshmallow import Schema, ValidationError
+
+from certificates.signing import VIETNAM_TZ
+
+from .errors import ApiError
+from .extensions import db
+from .models import User
+
+FORM_INVALID = "Thông tin chưa hợp lệ, xem các ô được đánh dấu."
+
+
+# -- signing in and the guard -------------------------------------------------------------------------------
+
+
+def signed_in_user() -> User | None:
+    if "web_user" not in g:
+        user = db.session.get(User, session.get("uid")) if session.get("uid") else None
+        g.web_user = user if user and user.active and user.token_version == session.get("v") else None
+    return g.web_user
+
+
+def page_for(roles: set[str]):
+    """A page for signed-in users with one of `roles`: others are sent to sign in (none) or refused (403).
+    The view receives the user as its first argument."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = signed_in_user()
+            if user is None:
+                return redirect(url_for("web.sign_in", next=request.path))
+            if user.role not in roles:
+                abort(403)
+            return view(user, *args, **kwargs)
+
+        wrapper.allowed_roles = roles
+        return wrapper
+
+    return decorator
+
+
+candidate_page = page_for({"candidate"})
+
+
+def staff_page(*roles: str):
+    """A staff page for `roles`; admins may open every one."""
+    return page_for(set(roles) | {"admin"})
+
+
+def home_of(user: User) -> str:
+    return url_for("web.candidate_home" if user.role == "candidate" else "staff.home")
+
+
+# -- forms --------------------------------------------------------------------------------------------------
+
+
+def act(operation, success: str) -> bool:
+    """Run an operation from a form: commit and flash `success`, or roll back and flash its error."""
+    try:
+        operation()
+    except ApiError as exc:
+        db.session.rollback()
+        flash(exc.message)
+        return False
+    db.session.commit()
+    flash(success)
+    return True
+
+
+def field_errors(messages: dict, entry: str | None = None) -> dict[str, list[str]]:
+    """Errors by field, each a flat list without repeats. A list field's errors come by position; with `entry`
+    ("Phương án") each says which entry it is about ("Phương án 2: …")."""
+    errors = {}
+    for name, found in messages.items():
+        if isinstance(found, dict):
+            texts = [f"{entry} {int(position) + 1}: {text}" if entry else text
+                     for position, inner in found.items() for text in _flat(inner)]
+        else:
+            texts = _flat(found)
+        errors[name] = list(dict.fromkeys(texts))
+    return errors
+
+
+def _flat(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [text for inner in messages.values() for text in _flat(inner)]
+    return list(messages) if isinstance(messages, list) else [messages]
+
+
+def load_form(schema: Schema, data: dict, worded: dict[str, str] | None = None) -> dict:
+    """`data` loaded through the API's `schema`. Where the form asks for a field its own way (a local time for
+    an ISO one), `worded` says what to show for the field's own messages (missing, not valid); the messages of
+    the schema's rules across fields are kept.
+
+    :raise ApiError 422: the schema's errors by field.
+    """
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = field_errors(exc.messages)
+        for name, text in (worded or {}).items():
+            own = set(schema.fields[name].error_messages.values())
+            if name in errors:
+                errors[name] = list(dict.fromkeys(text if message in own else message for message in errors[name]))
+        raise ApiError(422, "validation_error", FORM_INVALID, errors) from exc
+
+
+# -- showing times ------------------------------------------------------------------------------------------
+
+
+def vn_time(moment: datetime, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored naive-UTC time as Vietnam wall-clock time: proctors type and read times as UTC+7."""
+    return moment.replace(tzinfo=UTC).astimezone(VIETNAM_TZ).strftime(pattern)
