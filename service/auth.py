@@ -106,7 +106,8 @@ def authenticate(username: str, password: str, client: str) -> User:
         user.locked_until = None
         return user
     _record_failure(user, throttle, client, now)
-    raise ApiError(401, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.")
+    # A failed login must be remembered although the request answers with an error.
+    raise ApiError(401, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng.", keep=True)
 
 
 def password_matches(user: User, password: str) -> bool:
@@ -133,8 +134,7 @@ def _record_failure(user, throttle, client, now) -> None:
         throttle.window_start, throttle.failures = now, 1
     else:
         throttle.failures += 1
-    # A failed login must be remembered even though the request answers with an error.
-    db.session.commit()
+    db.session.flush()
 
 
 def bearer_identity() -> Identity | None:

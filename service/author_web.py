@@ -24,6 +24,7 @@ from .models.bank import ITEM_STATUSES
 from .pages import act, field_errors, staff_page
 from .schemas.base import page_of
 from .schemas.items import ItemFilterArgs, ItemWriteSchema
+from .unit_of_work import refused
 
 author = Blueprint("author", __name__, url_prefix="/quan-ly/cau-hoi")
 author_page = staff_page("author")
@@ -111,7 +112,7 @@ def schema_errors(data: dict) -> dict[str, list[str]]:
 
 
 def save(operation, data: dict):
-    """Run `operation(data)` and commit, returning (result, {}); or roll back and return (None, errors by field).
+    """Run `operation(data)`, returning (result, {}); or undo it and return (None, errors by field).
 
     When the API's schema would refuse the dict the operation is not run, but `check_item_data` still is, so
     the form shows every problem at once; the operation's message wins where both name a field."""
@@ -119,13 +120,11 @@ def save(operation, data: dict):
     errors: dict[str, list[str]] = {}
     try:
         if not boundary:
-            result = operation(data)
-            db.session.commit()
-            return result, {}
+            return operation(data), {}
         bank.check_item_data(data)
     except ApiError as exc:
+        refused(exc)
         errors = dict(exc.errors or {"": [exc.message]})
-    db.session.rollback()
     return None, reworded({**boundary, **errors}, data)
 
 
@@ -289,18 +288,15 @@ def import_choices(form) -> tuple[dict, dict]:
 
 
 def run_import(user: User, choices: dict) -> tuple[dict | None, dict]:
-    """Import as the API does: nothing is written when the file has errors unless the valid part is asked for."""
+    """Import as the API does: nothing is written when the file has errors unless the valid part is asked for
+    (the page then answers 422, and the request's unit of work rolls back)."""
     defaults = {name: choices[name] for name in ("competence", "level", "audiences") if choices[name]}
     try:
         report = transfer.import_file(choices["upload"].read(), choices["fmt"], user,
                                       import_valid=choices["import_valid"], defaults=defaults)
     except ApiError as exc:
-        db.session.rollback()
+        refused(exc)
         return None, {"": [exc.message]}
-    if report["imported"]:
-        db.session.commit()
-    else:
-        db.session.rollback()
     return report, {}
 
 

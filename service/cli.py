@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask --app wsgi users create …`, `bank load`, `demo`, …"""
+"""Flask CLI commands: `flask --app wsgi users create …`, `bank load`, `demo`, … Each is one unit of work: it
+commits when it returns and rolls back when it fails (service/unit_of_work.py)."""
 
 import sys
 import time
@@ -6,6 +7,7 @@ import time
 import click
 from flask import Flask
 
+from . import unit_of_work
 from .extensions import db
 from .models import ROLES
 
@@ -34,6 +36,7 @@ def users():
 @click.option("--birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option("--audience", "audience_code", default=None, help="Mã đối tượng (ví dụ cong_chuc).")
 @click.option("--password-stdin", is_flag=True, required=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
+@unit_of_work.command
 def create_user(username, role, unit_code, full_name, birth_date, audience_code, password_stdin):
     """Create an account; the password is read from standard input, never from the command line."""
     from .accounts import AccountError, create_account
@@ -51,7 +54,6 @@ def create_user(username, role, unit_code, full_name, birth_date, audience_code,
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
 
 
@@ -63,6 +65,7 @@ def bank():
 
 
 @bank.command("load")
+@unit_of_work.command
 def bank_load():
     """Load the shipped criteria, blueprints and starter bank from question_bank/content (idempotent)."""
     from question_bank import criteria
@@ -82,13 +85,11 @@ def bank_load():
         raise click.ClickException(str(exc)) from exc
     problems = [(item["code"], field, message) for item in items for field, message in validate_item_data(item)]
     if problems:
-        db.session.rollback()
         lines = "\n".join(f"  {code} · {field}: {message}" for code, field, message in problems)
         raise click.ClickException(f"Ngân hàng câu hỏi có lỗi, không nạp gì:\n{lines}")
     counts = {"created": 0, "updated": 0, "skipped": 0}
     for item in items:
         counts[upsert_loaded_item(item).result] += 1
-    db.session.commit()
     click.echo(
         f"Khung năng lực {version.version} ({'mới' if new_framework else 'đã có'}); "
         f"cấu trúc đề mới: {added_blueprints}; câu hỏi: tạo {counts['created']}, "
@@ -102,12 +103,12 @@ def units():
 
 
 @units.command("load")
+@unit_of_work.command
 def units_load():
     """Load the unit types and units shipped in service/data/units.yaml (idempotent)."""
     from .units import load_units
 
     added = load_units()
-    db.session.commit()
     click.echo(f"Đã nạp cây đơn vị: thêm {added} đơn vị.")
 
 
@@ -117,12 +118,12 @@ def attempts():
 
 
 @attempts.command("close-expired")
+@unit_of_work.command
 def attempts_close_expired():
     """Close and score every attempt past its deadline (run periodically, e.g. every minute)."""
     from . import clock, exams
 
     closed = exams.close_expired(clock.now())
-    db.session.commit()
     click.echo(f"Đã đóng {closed} bài thi quá giờ.")
 
 
@@ -140,6 +141,7 @@ DEMO_ACCOUNTS = [
 
 
 @click.command("demo")
+@unit_of_work.command
 def demo():
     """A ready-to-try service: units, criteria and bank, keys, one account per role, open sessions."""
     import secrets
@@ -154,7 +156,6 @@ def demo():
     from .units import load_units
 
     load_units()
-    db.session.commit()
     click.get_current_context().invoke(bank_load)
     from .keystore import init_keys
 
@@ -167,7 +168,6 @@ def demo():
         create_account(username=username, password=password, role=role, full_name=full_name, unit_code=unit,
                        audience_code=audience, birth_date=date.fromisoformat(birth))
         printed.append((username, role, password))
-    db.session.commit()
     admin = db.session.scalar(select(User).where(User.username == "quantri"))
     now = clock.now()
     for blueprint in db.session.scalars(select(Blueprint).where(Blueprint.current).order_by(Blueprint.code)):
@@ -179,7 +179,6 @@ def demo():
         create_session({"title": title, "blueprint": blueprint.code, "opens_at": now,
                         "closes_at": now + timedelta(days=30), "candidates": candidates, "units": [],
                         "max_attempts": 3, "retake_gap_minutes": 0, "review_mode": "full"}, admin)
-    db.session.commit()
     if printed:
         click.echo("Tài khoản thử (mật khẩu chỉ in một lần, hãy lưu lại):")
         for username, role, password in printed:
@@ -194,28 +193,29 @@ def keys():
 
 
 @keys.command("init")
+@unit_of_work.command
 def keys_init():
     """Create the development CA, the PDF signing certificate and a token key under KEYS_DIR if missing."""
     from .keystore import init_keys, keys_dir
 
     row = init_keys()
-    db.session.commit()
     click.echo(f"Khóa ở {keys_dir()}; khóa ký mã QR {row.kid} ({row.status}).")
 
 
 @keys.command("rotate")
+@unit_of_work.command
 def keys_rotate():
     """A new token key becomes active; the old one is retired and keeps verifying what it signed."""
     from .keystore import rotate
 
     row = rotate()
-    db.session.commit()
     click.echo(f"Khóa mới {row.kid} đang dùng; khóa cũ đã chuyển sang trạng thái retired.")
 
 
 @keys.command("compromise")
 @click.argument("kid")
 @click.option("--reason", required=True)
+@unit_of_work.command
 def keys_compromise(kid, reason):
     """Mark a token key compromised: every certificate token it signed becomes invalid."""
     from .errors import ApiError
@@ -225,7 +225,6 @@ def keys_compromise(kid, reason):
         mark_compromised(kid, reason)
     except ApiError as exc:
         raise click.ClickException(exc.message) from exc
-    db.session.commit()
     click.echo(f"Khóa {kid} đã bị đánh dấu lộ; các mã do nó ký không còn hợp lệ.")
 
 
@@ -238,6 +237,7 @@ def certificates():
 @click.option("--limit", default=1000, show_default=True)
 @click.option("--shard", default="0/1", show_default=True,
               help="I/N: chỉ xử lý chứng nhận có id chia N dư I, để N tiến trình chạy song song.")
+@unit_of_work.command
 def certificates_render(limit, shard):
     """Render and sign the PDFs of issued certificates that have none yet (run after a busy session)."""
     from sqlalchemy import select
@@ -250,7 +250,10 @@ def certificates_render(limit, shard):
         raise click.BadParameter("dạng I/N với 0 ≤ I < N, ví dụ 0/2", param_hint="--shard")
     query = select(Certificate).where(Certificate.status == "valid", Certificate.id % int(count) == int(index))
     started = time.perf_counter()
-    done = render_pending(query.order_by(Certificate.id), limit)
+    done = 0
+    for _ in render_pending(query.order_by(Certificate.id), limit):
+        db.session.commit()  # each signed PDF is kept as soon as it is made
+        done += 1
     click.echo(f"Đã tạo và ký {done} tệp PDF trong {time.perf_counter() - started:.2f} giây.")
 
 

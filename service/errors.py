@@ -4,6 +4,8 @@
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import unit_of_work
+
 MESSAGES = {
     400: ("bad_request", "Yêu cầu không hợp lệ."),
     401: ("unauthorized", "Cần đăng nhập."),
@@ -20,11 +22,14 @@ MESSAGES = {
 
 
 class ApiError(Exception):
-    """A domain or request error with its HTTP status and machine-readable code."""
+    """A domain or request error with its HTTP status and machine-readable code. With `keep` the work done before
+    it is committed all the same: the refusal is itself a record (service/unit_of_work.py)."""
 
-    def __init__(self, status: int, code: str, message: str, errors: dict | None = None, headers=None):
+    def __init__(self, status: int, code: str, message: str, errors: dict | None = None, headers=None, *,
+                 keep: bool = False):
         super().__init__(message)
         self.status, self.code, self.message, self.errors, self.headers = status, code, message, errors, headers
+        self.keep = keep
 
 
 def not_found(what: str = "Không tìm thấy.") -> ApiError:
@@ -77,6 +82,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError):
+        if exc.keep:
+            unit_of_work.keep()
         response = jsonify(error_body(exc.status, exc.code, exc.message, exc.errors))
         response.status_code = exc.status
         for name, value in (exc.headers or {}).items():

@@ -348,8 +348,8 @@ def _refuse_save(attempt_id: int, identity: Identity, now: datetime) -> NoReturn
     if attempt is None or attempt.user_id != identity.user_id:
         raise ApiError(404, "not_found", "Không tìm thấy bài thi.")
     if attempt.status != "in_progress" or expired(attempt, now):
-        close_if_expired(attempt, now)
-        raise ApiError(409, "attempt_closed", "Bài thi đã kết thúc, không thể lưu câu trả lời.")
+        close_if_expired(attempt, now)  # kept: the attempt is closed and scored from what was saved
+        raise ApiError(409, "attempt_closed", "Bài thi đã kết thúc, không thể lưu câu trả lời.", keep=True)
     raise ApiError(404, "not_found", "Không có câu hỏi ở vị trí này trong bài thi.")
 
 

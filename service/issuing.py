@@ -149,14 +149,12 @@ def session_progress(session_id: int) -> dict:
     return {"certificates": total, "rendered": ready, "pending": total - ready}
 
 
-def render_pending(query, limit: int) -> int:
-    """Render and sign up to `limit` certificates of `query` that have no PDF yet, committing each one so a
-    long batch keeps its progress. Returns how many were rendered."""
-    pending = db.session.scalars(query.where(Certificate.pdf_sha256.is_(None)).limit(limit)).all()
-    for cert in pending:
+def render_pending(query, limit: int):
+    """Render and sign, one by one, up to `limit` certificates of `query` that have no PDF yet, yielding each once
+    its PDF is written: the caller commits each, so that a long batch keeps its progress."""
+    for cert in db.session.scalars(query.where(Certificate.pdf_sha256.is_(None)).limit(limit)).all():
         render(cert)
-        db.session.commit()
-    return len(pending)
+        yield cert
 
 
 def revoke(cert: Certificate, reason: str, actor: User) -> Certificate:

@@ -15,6 +15,7 @@ from certificates.signing import VIETNAM_TZ
 from .errors import ApiError
 from .extensions import db
 from .models import User
+from .unit_of_work import refused
 
 FORM_INVALID = "Thông tin chưa hợp lệ, xem các ô được đánh dấu."
 
@@ -65,14 +66,14 @@ def home_of(user: User) -> str:
 
 
 def act(operation, success: str) -> bool:
-    """Run an operation from a form: commit and flash `success`, or roll back and flash its error."""
+    """Run an operation from a form and flash `success`, or undo it and flash its error. (The request's unit of
+    work commits.)"""
     try:
         operation()
     except ApiError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message)
         return False
-    db.session.commit()
     flash(success)
     return True
 

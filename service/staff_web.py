@@ -20,6 +20,7 @@ from .models import Blueprint as ExamBlueprint
 from .pages import act, field_errors, load_form, staff_page, vn_time
 from .schemas.exams import EnrolSchema, ExtraTimeSchema, ReasonSchema, SessionCreateSchema
 from .schemas.people import ReportArgs
+from .unit_of_work import own_commits, refused
 from .units import manages
 
 staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
@@ -157,10 +158,9 @@ def new_session(user):
         try:
             created = exams.create_session(_load_session(_session_body(form)), user)
         except ApiError as exc:
-            db.session.rollback()
+            refused(exc)
             errors = _form_errors(exc)
         else:
-            db.session.commit()
             flash(f"Đã tạo kỳ sát hạch với {_enrolled_count(created.id)} thí sinh.")
             return redirect(url_for("staff.session_detail", session_id=created.id))
     return render_template("staff/new_session.html", form=form, errors=errors, blueprints=_blueprint_options(),
@@ -181,11 +181,10 @@ def enrol(user, session_id):
         data = load_form(EnrolSchema(), body)
         added = exams.enrol(exam_session, data["candidates"], data["units"], user)
     except ApiError as exc:
-        db.session.rollback()
+        refused(exc)
         details = [m for messages in field_errors(exc.errors or {}).values() for m in messages]
         flash(f"{exc.message} {'; '.join(details)}".strip())
     else:
-        db.session.commit()
         flash(f"Đã ghi danh thêm {added} thí sinh.")
     return redirect(url_for("staff.session_detail", session_id=session_id))
 
@@ -220,8 +219,12 @@ def _loaded(schema, body: dict) -> dict:
 
 @staff.post("/ky-thi/<int:session_id>/cap-chung-nhan")
 @staff_page("proctor")
+@own_commits
 def render_certificates(user, session_id):
-    done = issuing.render_pending(issuing.session_certificates(session_id), 50)
+    done = 0
+    for _ in issuing.render_pending(issuing.session_certificates(session_id), 50):
+        db.session.commit()  # each signed PDF is kept as soon as it is made
+        done += 1
     flash(f"Đã tạo và ký {done} giấy chứng nhận.")
     return redirect(url_for("staff.session_detail", session_id=session_id))
 

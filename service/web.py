@@ -17,6 +17,7 @@ from .pages import candidate_page, home_of, page_for, signed_in_user
 from .ratelimit import limited
 from .schemas.certificates import VerificationSchema
 from .schemas.exams import AttemptSchema
+from .unit_of_work import own_commits, refused
 
 web = Blueprint("web", __name__)
 
@@ -39,9 +40,9 @@ def sign_in():
             user = auth.authenticate(request.form.get("username", ""), request.form.get("password", ""),
                                      request.remote_addr or "unknown")
         except ApiError as exc:
+            refused(exc)  # a failed login is kept: it counts against the account and the address
             error = exc.message
         else:
-            db.session.commit()
             session.clear()
             session["uid"], session["v"] = user.id, user.token_version
             target = request.args.get("next", "")
@@ -61,10 +62,8 @@ def change_password(user):
         try:
             change(user, request.form.get("current_password", ""), request.form.get("new_password", ""))
         except AccountError as exc:
-            db.session.rollback()
             error = str(exc)
         else:
-            db.session.commit()
             session.clear()
             flash("Đã đổi mật khẩu. Hãy đăng nhập lại bằng mật khẩu mới.")
             return redirect(url_for("web.sign_in"))
@@ -103,16 +102,17 @@ def candidate_home(user):
 
 @web.post("/ky-thi/<int:session_id>/bat-dau")
 @candidate_page
+@own_commits
 def start_attempt(user, session_id):
     exam_session = db.get_or_404(ExamSession, session_id)
     try:
         attempt, created = exams.start_or_resume(exam_session, user, clock.now())
     except ApiError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message)
         return redirect(url_for("web.candidate_home"))
     attempt_id = attempt.id
-    db.session.commit()
+    db.session.commit()  # at once, as the API's start does; the exposure count in a second short transaction
     if created:
         exams.count_exposure(attempt_id)
         db.session.commit()
@@ -137,7 +137,6 @@ def own_view(attempt: Attempt) -> dict:
 def sit(user, attempt_id):
     attempt = own_attempt(user, attempt_id)
     if exams.close_if_expired(attempt, clock.now()):
-        db.session.commit()
         return redirect(url_for("web.result", attempt_id=attempt.id))
     body = own_view(attempt)
     remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
@@ -147,6 +146,7 @@ def sit(user, attempt_id):
 
 @web.post("/bai-thi/<int:attempt_id>/cau/<int:position>")
 @candidate_page
+@own_commits  # the answer is written in its own short transaction (exams.save_answer)
 def save(user, attempt_id, position):
     """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header)."""
     data = request.get_json(silent=True)
@@ -156,7 +156,7 @@ def save(user, attempt_id, position):
         identity = auth.Identity(user.id, user.token_version, user.role)
         exams.save_answer(attempt_id, identity, position, data["answer"], clock.now())
     except ApiError as exc:
-        db.session.commit() if exc.status == 409 else db.session.rollback()
+        refused(exc)
         return jsonify(error_body(exc.status, exc.code, exc.message, exc.errors)), exc.status
     return jsonify({"saved": True})
 
@@ -167,7 +167,6 @@ def submit(user, attempt_id):
     attempt = own_attempt(user, attempt_id)
     if attempt.status == "in_progress":
         exams.submit(attempt, clock.now())
-        db.session.commit()
     return redirect(url_for("web.result", attempt_id=attempt.id))
 
 
@@ -177,7 +176,6 @@ def result(user, attempt_id):
     attempt = own_attempt(user, attempt_id)
     if not exams.close_if_expired(attempt, clock.now()):
         return redirect(url_for("web.sit", attempt_id=attempt.id))
-    db.session.commit()
     body = own_view(attempt)
     areas = {a.code: a.name for a in db.session.scalars(select(Area))}
     competences = {c.code: c.name for c in db.session.scalars(select(Competence))}
@@ -191,6 +189,4 @@ def certificate_pdf(user, public_id):
                                                        Certificate.user_id == user.id))
     if cert is None:
         abort(404)
-    pdf = issuing.render(cert)
-    db.session.commit()
-    return pdf_download(pdf, cert.serial)
+    return pdf_download(issuing.render(cert), cert.serial)

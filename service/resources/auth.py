@@ -5,7 +5,6 @@ from flask_smorest import Blueprint
 from .. import accounts, auth
 from ..auth import current_user, requires
 from ..errors import ApiError
-from ..extensions import db
 from ..schemas.auth import LoginSchema, PasswordChangedSchema, PasswordSchema, TokenSchema
 
 blp = Blueprint("auth", __name__, description="Xác thực")
@@ -21,7 +20,6 @@ class Token(MethodView):
         :raise 401: wrong credentials. :raise 429: too many failures for this account or address.
         """
         user = auth.authenticate(body["username"], body["password"], request.remote_addr or "unknown")
-        db.session.commit()
         return {
             "access_token": auth.issue_token(user),
             "token_type": "Bearer",
@@ -40,5 +38,4 @@ class Password(MethodView):
             accounts.change_password(current_user(), body["current_password"], body["new_password"])
         except accounts.AccountError as exc:
             raise ApiError(422, "invalid_password", str(exc), {"new_password": [str(exc)]}) from exc
-        db.session.commit()
         return {"changed": True}

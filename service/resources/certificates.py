@@ -13,6 +13,7 @@ from ..errors import get_or_404, not_found
 from ..extensions import db
 from ..models import Certificate, ExamSession
 from ..schemas.certificates import CertificateSchema, ReissueSchema, RevokeSchema, SessionCertificatesSchema
+from ..unit_of_work import own_commits
 from ..units import manages
 
 blp = Blueprint("certificates", __name__, description="Giấy chứng nhận")
@@ -51,9 +52,7 @@ class CertificatePdf(MethodView):
     def get(self, public_id):
         """The signed PDF, exactly the bytes stored at issue (rendered and signed on first download)."""
         cert = _visible_certificate(public_id)
-        pdf = issuing.render(cert)
-        db.session.commit()
-        return certificate_pdf(pdf, cert.serial)
+        return certificate_pdf(issuing.render(cert), cert.serial)
 
 
 @blp.route("/certificates/<public_id>/revoke")
@@ -63,9 +62,7 @@ class Revoke(MethodView):
     @blp.response(200, CertificateSchema)
     def post(self, body, public_id):
         """Revoke with a reason (admin, audited)."""
-        cert = issuing.revoke(_certificate(public_id), body["reason"], current_user())
-        db.session.commit()
-        return cert
+        return issuing.revoke(_certificate(public_id), body["reason"], current_user())
 
 
 @blp.route("/certificates/<public_id>/reissue")
@@ -75,9 +72,7 @@ class Reissue(MethodView):
     @blp.response(201, CertificateSchema)
     def post(self, body, public_id):
         """Reissue after a name correction: a new certificate; the old one becomes superseded (admin, audited)."""
-        new = issuing.reissue(_certificate(public_id), body["holder_name"], body["reason"], current_user())
-        db.session.commit()
-        return new
+        return issuing.reissue(_certificate(public_id), body["holder_name"], body["reason"], current_user())
 
 
 def _session_certificates(session_id: int):
@@ -96,9 +91,11 @@ class SessionCertificates(MethodView):
 
     @requires("proctor")
     @blp.response(200, SessionCertificatesSchema)
+    @own_commits
     def post(self, session_id):
         """Bulk issue: render and sign the next batch of pending PDFs; call again until `pending` is 0."""
-        issuing.render_pending(_session_certificates(session_id), BULK_BATCH)
+        for _ in issuing.render_pending(_session_certificates(session_id), BULK_BATCH):
+            db.session.commit()  # each signed PDF is kept as soon as it is made
         return issuing.session_progress(session_id)
 
 
@@ -106,12 +103,13 @@ class SessionCertificates(MethodView):
 class SessionCertificatesZip(MethodView):
     @requires("proctor")
     @blp.response(200, FILE, content_type="application/zip")
+    @own_commits
     def get(self, session_id):
         """Every valid certificate of the session as one ZIP of the stored PDFs (pending ones are rendered)."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
             for cert in db.session.scalars(_session_certificates(session_id)).all():
                 archive.writestr(f"{cert.serial}.pdf", issuing.render(cert))
-                db.session.commit()
+                db.session.commit()  # a PDF rendered here is kept as soon as it is made
         current_app.logger.info("bulk download of session %s", session_id)
         return attachment(buffer.getvalue(), f"chung-nhan-ky-{session_id}.zip", "application/zip")

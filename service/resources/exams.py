@@ -25,6 +25,7 @@ from ..schemas.exams import (
     SubmitSchema,
     VoidedSchema,
 )
+from ..unit_of_work import own_commits
 from ..units import manages
 
 blp = Blueprint("exams", __name__, description="Kỳ sát hạch và bài thi")
@@ -79,7 +80,6 @@ class ExamSessions(MethodView):
         :raise 422: unknown blueprint or candidate, or the bank cannot fill the blueprint (cells named).
         """
         session = exams.create_session(data, current_user())
-        db.session.commit()
         return dumped(SessionSchema(view="staff"), session, 201)
 
 
@@ -105,9 +105,7 @@ class Enrolments(MethodView):
     @blp.response(200, EnrolledSchema)
     def post(self, body, session_id):
         """Enrol more candidates by username or by unit. A unit manager enrols only their unit's staff."""
-        added = exams.enrol(_get_session(session_id), body["candidates"], body["units"], current_user())
-        db.session.commit()
-        return {"added": added}
+        return {"added": exams.enrol(_get_session(session_id), body["candidates"], body["units"], current_user())}
 
 
 @blp.route("/exam-sessions/<int:session_id>/progress")
@@ -124,6 +122,7 @@ class Attempts(MethodView):
     @requires("candidate")
     @blp.response(201, AttemptSchema)
     @blp.alt_response(200, schema=AttemptSchema, success=True, description="Bài đang làm, làm tiếp")
+    @own_commits
     def post(self, session_id):
         """Start an attempt (201), or resume the live one (200) with its saved answers.
 
@@ -145,8 +144,7 @@ class AttemptResource(MethodView):
     def get(self, attempt_id):
         """The attempt as its owner or staff may see it."""
         attempt = _get_attempt(attempt_id, owner_only=False)
-        if exams.close_if_expired(attempt, clock.now()):
-            db.session.commit()
+        exams.close_if_expired(attempt, clock.now())
         return _attempt_body(attempt)
 
 
@@ -155,18 +153,14 @@ class Response(MethodView):
     @requires("candidate", account_in_query=True)
     @blp.arguments(AnswerSchema)
     @blp.response(200, SavedAnswerSchema)
+    @own_commits  # the answer is written in its own short transaction (exams.save_answer)
     def put(self, body, attempt_id, position):
         """Save one answer; durable once this returns 200.
 
         :raise 409: the attempt is closed. :raise 404: no such position. :raise 422: wrong answer shape.
         """
         now = clock.now()
-        try:
-            deadline = exams.save_answer(attempt_id, bearer_identity(), position, body["answer"], now)
-        except ApiError as exc:
-            if exc.status == 409:
-                db.session.commit()  # keep the closing and scoring the expiry caused
-            raise
+        deadline = exams.save_answer(attempt_id, bearer_identity(), position, body["answer"], now)
         return {"position": position, "answer": body["answer"], "saved_at": now, "deadline": deadline,
                 "server_time": now}
 
@@ -181,7 +175,6 @@ class Submit(MethodView):
         if attempt.status == "voided":
             raise ApiError(409, "attempt_voided", "Bài thi đã bị hủy.")
         exams.submit(attempt, clock.now())
-        db.session.commit()
         return {"status": attempt.status, "result": attempt.result, "certificate": exams.latest_certificate(attempt)}
 
 
@@ -193,9 +186,7 @@ class ExtraTime(MethodView):
     def post(self, body, attempt_id):
         """Add minutes to one live attempt (audited)."""
         attempt = _get_attempt(attempt_id, owner_only=False)
-        exams.add_time(attempt, body["minutes"], body["reason"], current_user(), clock.now())
-        db.session.commit()
-        return attempt
+        return exams.add_time(attempt, body["minutes"], body["reason"], current_user(), clock.now())
 
 
 @blp.route("/attempts/<int:attempt_id>/void")
@@ -206,6 +197,4 @@ class Void(MethodView):
     def post(self, body, attempt_id):
         """Void an attempt with a reason (audited)."""
         attempt = _get_attempt(attempt_id, owner_only=False)
-        exams.void(attempt, body["reason"], current_user(), clock.now())
-        db.session.commit()
-        return attempt
+        return exams.void(attempt, body["reason"], current_user(), clock.now())

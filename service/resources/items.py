@@ -47,9 +47,7 @@ class Items(MethodView):
     @blp.response(201, ItemVersionSchema)
     def post(self, data):
         """Create an item as a draft."""
-        item = bank.create_item(data, current_user())
-        db.session.commit()
-        return item.latest
+        return bank.create_item(data, current_user()).latest
 
 
 @blp.route("/items/<int:item_id>")
@@ -67,9 +65,7 @@ class ItemResource(MethodView):
         """Edit: always a new draft version; versions used in attempts never change."""
         item = _get_item(item_id)
         data.pop("code", None)
-        version = bank.edit_item(item, data, current_user())
-        db.session.commit()
-        return version
+        return bank.edit_item(item, data, current_user())
 
 
 @blp.route("/items/<int:item_id>/transitions")
@@ -85,9 +81,7 @@ class ItemTransition(MethodView):
             version = next((v for v in item.versions if v.number == body["version"]), None)
             if version is None:
                 raise not_found("Không có phiên bản này.")
-        bank.transition(version, body["action"], current_user(), body.get("comment"))
-        db.session.commit()
-        return version
+        return bank.transition(version, body["action"], current_user(), body.get("comment"))
 
 
 @blp.route("/items/import")
@@ -112,7 +106,6 @@ class Import(MethodView):
             defaults["audiences"] = [code.strip() for code in form["audiences"].split(",") if code.strip()]
         report = transfer.import_file(upload.read(), fmt, current_user(), import_valid=form["import_valid"],
                                       defaults=defaults)
-        db.session.commit()
         return report, 200 if report["imported"] else 422
 
 

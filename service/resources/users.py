@@ -50,5 +50,4 @@ class ImportUsers(MethodView):
         if problem:
             raise ApiError(422, "invalid_file", problem, {"file": [problem]})
         report = accounts.import_accounts(rows, current_user(), import_valid=form["import_valid"])
-        db.session.commit()
         return report, 201 if report["imported"] else 422
