@@ -212,7 +212,7 @@ def keys_rotate():
     click.echo(f"Khóa mới {row.kid} đang dùng; khóa cũ đã chuyển sang trạng thái retired.")
 
 
-@keys.command("compromise")
+@keys.command("compromise", context_settings={"ignore_unknown_options": True})  # a key id may begin with "-"
 @click.argument("kid")
 @click.option("--reason", required=True)
 @unit_of_work.command

@@ -92,3 +92,9 @@ def test_framework_and_blueprints_api(client, bank, make_user, auth_headers):
         assert bp["item_count"] == sum(c["count"] for c in bp["cells"])
         assert bp["duration_minutes"] > 0
         assert 0 < bp["pass_rule"]["area_min_percent"] <= bp["pass_rule"]["pass_percent"] <= 100
+
+
+def test_a_key_id_that_begins_with_a_dash_is_taken_as_the_key(app):
+    """Key ids are base64url, so one in 32 begins with "-"; the command must not read it as an option."""
+    result = run(app, "keys", "compromise", "-Oab_cd12xy", "--reason", "Lộ khóa")
+    assert result.exit_code == 1 and "Không có khóa -Oab_cd12xy." in result.output
