@@ -35,8 +35,3 @@ def attempt_view(review_mode: str, attempt_status: str, *, staff: bool) -> str:
     if attempt_status != "submitted":
         return SITTING
     return "full" if staff else review_mode
-
-
-def shows_keys(view: str) -> bool:
-    """Whether the view carries each item's key, credit, explanation and competence."""
-    return view == "full"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from question_bank.review import VIEWS
 from service.schemas.base import Schema
 from service.schemas.exams import AttemptSchema
 
@@ -186,6 +187,7 @@ def test_every_schema_field_left_to_marshmallow_speaks_vietnamese():
 
 
 def test_the_candidates_view_of_an_attempt_has_no_key_material():
+    assert set(AttemptSchema.views) == set(VIEWS)  # a view for each answer of question_bank.review
     for view in ("sitting", "score", "areas"):
         fields = AttemptSchema(view=view).fields["items"].inner.schema.fields
         assert not {"key", "credit", "explanation", "competence"} & set(fields), view
