@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
@@ -56,7 +57,7 @@ def test_upgrade_downgrade_upgrade(scratch_url):
         db.engine.dispose()
 
 
-# The smallest chain of rows a certificate stands on, as the schema before 9ae2f366e694 held them.
+# The smallest chain of rows a certificate stands on, as the schema before 9ae2f366e694 holds them.
 BEFORE_FROZEN_CERTIFICATES = [
     "INSERT INTO audiences (code, name, position) VALUES ('cong_chuc', 'Công chức', 0)",
     "INSERT INTO blueprints (id, code, version, name, audience_code, duration_minutes, framework_version, spec,"
@@ -79,10 +80,11 @@ BEFORE_FROZEN_CERTIFICATES = [
 
 
 def test_certificates_issued_before_get_the_place_and_address_they_were_made_with(scratch_url):
+    before = ScriptDirectory(MIGRATIONS).get_revision("9ae2f366e694").down_revision
     app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "ISSUER_PLACE": "Bến Tre",
                       "PUBLIC_BASE_URL": "https://sathach.bentre.gov.vn"})
     with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="5a1f0c2b7e11")
+        upgrade(directory=MIGRATIONS, revision=before)
         with db.engine.begin() as conn:
             for statement in BEFORE_FROZEN_CERTIFICATES:
                 conn.execute(text(statement))
@@ -90,7 +92,7 @@ def test_certificates_issued_before_get_the_place_and_address_they_were_made_wit
         with db.engine.connect() as conn:
             row = conn.execute(text("SELECT issuer_place, verify_url_prefix FROM certificates")).one()
         assert tuple(row) == ("Bến Tre", "https://sathach.bentre.gov.vn/v/")
-        downgrade(directory=MIGRATIONS, revision="5a1f0c2b7e11")
+        downgrade(directory=MIGRATIONS, revision=before)
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT serial FROM certificates")).scalar() == "BTR-2026-000001-1"
         db.engine.dispose()
