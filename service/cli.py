@@ -19,6 +19,25 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys)
     app.cli.add_command(certificates)
     app.cli.add_command(verify_offline)
+    from flask_migrate.cli import db as db_group
+
+    db_group.add_command(grant_runtime)
+
+
+@click.command("grant-runtime")
+@click.argument("role")
+def grant_runtime(role):
+    """Grant the runtime database ROLE what the service needs and no more (PostgreSQL; run as the owner
+    after every `db upgrade`)."""
+    from .dbroles import RoleError
+    from .dbroles import grant_runtime as grant
+
+    try:
+        tables = grant(role)
+    except RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Đã cấp quyền cho {role} trên {len(tables)} bảng (nhật ký quản trị: chỉ đọc và thêm).")
 
 
 @click.group(help="Quản lý tài khoản.")
