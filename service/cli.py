@@ -2,6 +2,7 @@
 
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -19,9 +20,43 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys)
     app.cli.add_command(certificates)
     app.cli.add_command(verify_offline)
+    app.cli.add_command(backup)
     from flask_migrate.cli import db as db_group
 
     db_group.add_command(grant_runtime)
+
+
+@click.group(help="Sao lưu và phục hồi CSDL cùng thư mục khóa.")
+def backup():
+    pass
+
+
+@backup.command("create")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(archive):
+    """Write the database and KEYS_DIR to ARCHIVE (a .tar.gz readable by its owner only)."""
+    from . import backup as backups
+
+    try:
+        manifest = backups.create(archive)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counts = ", ".join(f"{name} {n}" for name, n in manifest["counts"].items())
+    click.echo(f"Đã sao lưu vào {archive}: {len(manifest['files'])} tệp; {counts}.")
+
+
+@backup.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def backup_restore(archive):
+    """Restore ARCHIVE into an empty database and an empty KEYS_DIR, and check the row counts."""
+    from . import backup as backups
+
+    try:
+        manifest = backups.restore(archive)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã phục hồi bản sao lưu lúc {manifest['created_at']} (lược đồ {manifest['alembic_revision']}); "
+               "số dòng khớp với bản sao lưu.")
 
 
 @click.command("grant-runtime")
