@@ -6,7 +6,7 @@ from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
 
 from . import config as config_module
-from . import ratelimit
+from . import headers, ratelimit
 from .extensions import api, csrf, db, migrate
 
 
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     ratelimit.init_app(app)
     csrf.init_app(app)
+    headers.init_app(app)
 
     from .errors import register_error_handlers
 
