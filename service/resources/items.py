@@ -61,7 +61,7 @@ class TransitionSchema(Schema):
 
     action = fields.String(required=True, validate=validate.OneOf(list(bank.TRANSITIONS)))
     comment = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    version = fields.Integer(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 def version_json(v: ItemVersion) -> dict:
