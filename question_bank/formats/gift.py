@@ -42,10 +42,19 @@ SatHach additions, which Moodle reads as plain comments:
   so a GIFT export re-imports to the same bank.
 """
 
+import io
 import json
 import re
 
-from .interchange import ParseResult, file_error, make_item, multiple_key_from_weights, single_key_from_weights
+from .interchange import (
+    MAX_QUESTIONS,
+    ParseResult,
+    file_error,
+    make_item,
+    multiple_key_from_weights,
+    single_key_from_weights,
+    too_many_questions,
+)
 from .text import clean_text, html_to_text, optional_text
 
 # While the structure of a question is parsed, each escaped control character stands as a
@@ -71,37 +80,48 @@ def parse(data: bytes) -> ParseResult:
         return file_error("Tệp GIFT không đọc được: tệp phải dùng mã UTF-8.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = ParseResult()
-    for first_line, lines in _blocks(text):
-        _read_block(result, first_line, lines)
+    for count, (first_line, lines) in enumerate(_blocks(text), start=1):
+        if count > MAX_QUESTIONS:
+            return too_many_questions()
+        if len(lines) > MAX_LINES_PER_QUESTION:
+            result.error(f"dòng {first_line}", None, f"Câu hỏi dài hơn {MAX_LINES_PER_QUESTION} dòng.")
+            continue
+        _read_block(result, lines)
     return result
 
 
+# A question longer than this is not a question; its further lines are not kept.
+MAX_LINES_PER_QUESTION = 200
+
+
 def _blocks(text: str):
-    """(number of the first line, lines) for each run of non-blank lines."""
-    block: list[str] = []
+    """(number of the first line, [(number, line), …]) for each run of non-blank lines that holds a question
+    or a «// sathach:» line. Lines are read one at a time and plain comments are dropped as they are read, so
+    memory follows the questions, not the file; a block stops keeping lines beyond MAX_LINES_PER_QUESTION."""
+    block: list[tuple[int, str]] = []
     start = 0
-    # split("\n") rather than splitlines(): only "\n" ends a line in GIFT, as in Moodle.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            if not block:
-                start = number
-            block.append(line)
-        elif block:
-            yield start, block
-            block = []
-    if block:
+    # A StringIO with newline="\n" splits on "\n" only, as Moodle does (not on other line separators).
+    for number, line in enumerate(io.StringIO(text, newline="\n"), start=1):
+        line = line.strip()
+        if not line:
+            if start:
+                yield start, block
+            block, start = [], 0
+            continue
+        start = start or number
+        keep = not line.startswith("//") or ("sathach" in line and _SATHACH_COMMENT.match(line))
+        if keep and len(block) <= MAX_LINES_PER_QUESTION:
+            block.append((number, line))
+    if start:
         yield start, block
 
 
-def _read_block(result: ParseResult, first_line: int, lines: list[str]) -> None:
+def _read_block(result: ParseResult, lines: list[tuple[int, str]]) -> None:
     text_lines, sathach_lines = [], []
     question_line = None
-    for number, line in enumerate(lines, start=first_line):
-        line = line.strip()
+    for number, line in lines:
         if line.startswith("//"):
-            match = _SATHACH_COMMENT.match(line)
-            if match:
-                sathach_lines.append((number, match.group(1)))
+            sathach_lines.append((number, _SATHACH_COMMENT.match(line).group(1)))
         else:
             question_line = question_line or number
             text_lines.append(line)

@@ -13,6 +13,14 @@ ITEM_TYPES = ("single_choice", "multiple_response", "true_false", "ordering")
 # Options are addressed by letters A–Z in spreadsheets, so no format holds more.
 MAX_OPTIONS = 26
 
+# One file holds at most this many questions, in every format: reading stops beyond it, so a small file
+# of many tiny questions cannot cost the server minutes and hundreds of megabytes.
+MAX_QUESTIONS = 5000
+
+
+def too_many_questions() -> "ParseResult":
+    return file_error(f"Tệp có hơn {MAX_QUESTIONS} câu hỏi; hãy chia thành nhiều tệp nhỏ hơn.")
+
 FILE_LOCATION = "tệp"
 
 # Question types of Moodle (and GIFT) that SatHach does not hold, named for the person

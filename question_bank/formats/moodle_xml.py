@@ -28,7 +28,15 @@ import xml.etree.ElementTree as ET
 import defusedxml
 import defusedxml.ElementTree
 
-from .interchange import ParseResult, file_error, make_item, multiple_key_from_weights, single_key_from_weights
+from .interchange import (
+    MAX_QUESTIONS,
+    ParseResult,
+    file_error,
+    make_item,
+    multiple_key_from_weights,
+    single_key_from_weights,
+    too_many_questions,
+)
 from .text import clean_text, html_to_text, optional_text
 
 SUPPORTED_TYPES = {"multichoice", "truefalse", "ordering"}
@@ -61,6 +69,8 @@ def parse(data: bytes) -> ParseResult:
         if question.get("type") == "category":
             continue
         number += 1
+        if number > MAX_QUESTIONS:
+            return too_many_questions()
         _read_question(result, number, question)
     return result
 

@@ -35,10 +35,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import vocabulary
-from .interchange import ParseResult, file_error, make_item
+from .interchange import MAX_QUESTIONS, ParseResult, file_error, make_item, too_many_questions
 from .text import clean_text, normalise_label, optional_text
 
-MAX_ROWS = 5000
+MAX_ROWS = MAX_QUESTIONS
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
 SHEET_TITLE = "Câu hỏi"
 MIN_OPTION_COLUMNS = 5
@@ -120,7 +120,7 @@ def parse_table(rows) -> ParseResult:
             continue
         count += 1
         if count > MAX_ROWS:
-            return file_error(f"Tệp có hơn {MAX_ROWS} câu hỏi; hãy chia thành nhiều tệp nhỏ hơn.")
+            return too_many_questions()
         item, problems = _read_row(row, columns, option_columns)
         result.add_item(f"hàng {number}", item, problems)
     return result
