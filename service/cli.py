@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from . import audit
 from .extensions import db
 from .models import ROLES
 
@@ -41,6 +42,8 @@ def backup_create(archive):
         manifest = backups.create(archive)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit.record(None, "backup.create", "backup", archive.name, counts=manifest["counts"])
+    db.session.commit()
     counts = ", ".join(f"{name} {n}" for name, n in manifest["counts"].items())
     click.echo(f"Đã sao lưu vào {archive}: {len(manifest['files'])} tệp; {counts}.")
 
@@ -55,6 +58,8 @@ def backup_restore(archive):
         manifest = backups.restore(archive)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit.record(None, "backup.restore", "backup", archive.name, created_at=manifest["created_at"])
+    db.session.commit()
     click.echo(f"Đã phục hồi bản sao lưu lúc {manifest['created_at']} (lược đồ {manifest['alembic_revision']}); "
                "số dòng khớp với bản sao lưu.")
 
@@ -71,6 +76,7 @@ def grant_runtime(role):
         tables = grant(role)
     except RoleError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit.record(None, "db.grant_runtime", "database_role", role, tables=len(tables))
     db.session.commit()
     click.echo(f"Đã cấp quyền cho {role} trên {len(tables)} bảng (nhật ký quản trị: chỉ đọc và thêm).")
 
@@ -105,6 +111,7 @@ def create_user(username, role, unit_code, full_name, birth_date, audience_code,
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit.record(None, "user.create", "user", user.id, username=user.username, role=user.role)
     db.session.commit()
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
 
@@ -250,9 +257,15 @@ def keys():
 @keys.command("init")
 def keys_init():
     """Create the development CA, the PDF signing certificate and a token key under KEYS_DIR if missing."""
-    from .keystore import init_keys, keys_dir
+    from sqlalchemy import select
 
+    from .keystore import init_keys, keys_dir
+    from .models import TokenKey
+
+    known = set(db.session.scalars(select(TokenKey.kid)))
     row = init_keys()
+    if row.kid not in known:
+        audit.record(None, "key.init", "token_key", row.kid, status=row.status)
     db.session.commit()
     click.echo(f"Khóa ở {keys_dir()}; khóa ký mã QR {row.kid} ({row.status}).")
 
@@ -305,6 +318,8 @@ def certificates_render(limit, shard):
     query = select(Certificate).where(Certificate.status == "valid", Certificate.id % int(count) == int(index))
     started = time.perf_counter()
     done = render_pending(query.order_by(Certificate.id), limit)
+    audit.record(None, "certificates.render", "certificates", shard, rendered=done)
+    db.session.commit()
     click.echo(f"Đã tạo và ký {done} tệp PDF trong {time.perf_counter() - started:.2f} giây.")
 
 

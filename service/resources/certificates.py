@@ -1,13 +1,13 @@
 import io
 import zipfile
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 
-from .. import clock, issuing
+from .. import audit, clock, issuing
 from ..auth import current_user, requires
 from ..downloads import attachment
 from ..errors import get_or_404, not_found
@@ -131,7 +131,9 @@ class SessionCertificates(MethodView):
     @requires("proctor")
     def post(self, session_id):
         """Bulk issue: render and sign the next batch of pending PDFs; call again until `pending` is 0."""
-        issuing.render_pending(_session_certificates(session_id), BULK_BATCH)
+        rendered = issuing.render_pending(_session_certificates(session_id), BULK_BATCH)
+        audit.record(current_user(), "certificates.bulk_issue", "exam_session", session_id, rendered=rendered)
+        db.session.commit()
         return issuing.session_progress(session_id)
 
 
@@ -142,9 +144,12 @@ class SessionCertificatesZip(MethodView):
     def get(self, session_id):
         """Every valid certificate of the session as one ZIP of the stored PDFs (pending ones are rendered)."""
         buffer = io.BytesIO()
+        serials = []
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
             for cert in db.session.scalars(_session_certificates(session_id)).all():
                 archive.writestr(f"{cert.serial}.pdf", issuing.render(cert))
+                serials.append(cert.serial)
                 db.session.commit()
-        current_app.logger.info("bulk download of session %s", session_id)
+        audit.record(current_user(), "certificates.download_zip", "exam_session", session_id, serials=serials)
+        db.session.commit()
         return attachment(buffer.getvalue(), f"chung-nhan-ky-{session_id}.zip", "application/zip")
