@@ -68,7 +68,8 @@ def read_blueprints(framework: dict, directory: Path = CONTENT_DIR) -> list[dict
 
 
 def read_item_files(directory: Path = CONTENT_DIR / "items") -> list[dict]:
-    """Authored items (letters for keys) as interchange dicts (0-based indices)."""
+    """Authored items (letters for keys) as interchange dicts (0-based indices), retired ones included
+    (``status`` says which)."""
     items = []
     for path in sorted(directory.glob("*.yaml")):
         data, _ = _read_yaml(path)
@@ -100,7 +101,20 @@ def authored_to_interchange(entry: dict, where: str) -> dict:
         "level": entry.get("level"),
         "audiences": entry.get("audiences") or [],
         "source": entry.get("source"),
+        "enemy_group": entry.get("enemy_group"),
+        "status": _status(entry, where),
+        "retired_reason": entry.get("retired_reason"),
     }
+
+
+def _status(entry: dict, where: str) -> str:
+    """`active` (the default) or `retired`; a retired item keeps its code, never reused, and says why."""
+    status = entry.get("status", "active")
+    if status not in ("active", "retired"):
+        raise CriteriaError(f"{where}: trạng thái phải là active hoặc retired (nhận được {status!r})")
+    if status == "retired" and not entry.get("retired_reason"):
+        raise CriteriaError(f"{where}: câu hỏi ngừng dùng phải có retired_reason")
+    return status
 
 
 def _letter_index(letter, options, where) -> int:

@@ -42,7 +42,8 @@ def load_framework(data: dict) -> tuple[FrameworkVersion, bool]:
         for c in area["competences"]:
             competence_position += 1
             _upsert(Competence, c["code"], area_code=area["code"], name=c["name"], position=competence_position,
-                    plan_refs=c.get("plan", []), digcomp=c.get("digcomp", []), iu=c.get("iu", []))
+                    plan_refs=c.get("plan", []), digcomp=c.get("digcomp", []), iu=c.get("iu", []),
+                    qd757=c.get("qd757"), tt02=c.get("tt02"))
     version = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.version == data["version"]))
     if version is not None:
         return version, False
@@ -95,6 +96,8 @@ def load_blueprints(blueprints: list[dict], framework_version: str) -> int:
 def content_hash(data: dict) -> str:
     canonical = {name: data.get(name) for name in CONTENT_FIELDS}
     canonical["audiences"] = sorted(canonical["audiences"] or [])
+    if data.get("enemy_group"):  # hashed only when set, so items without one keep the hash they had
+        canonical["enemy_group"] = data["enemy_group"]
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -139,6 +142,7 @@ def _new_version(item: Item, data: dict, *, author: User | None, status: str,
         key=key,
         explanation=data.get("explanation") or "",
         source=data.get("source"),
+        enemy_group=data.get("enemy_group") or None,
         competence_code=data["competence"],
         level_code=data["level"],
         content_sha256=content_hash(data),
@@ -223,6 +227,24 @@ def upsert_loaded_item(data: dict, *, status: str = "active", actor: User | None
     db.session.flush()
     audit.record(actor, "item.load", "item", item.id, version=version.number, status=status)
     return Upserted("updated", item.code)
+
+
+def retire_loaded_item(data: dict, *, actor: User | None = None) -> Upserted:
+    """For `bank load`: an item the files mark retired stops being drawn. Its code stays taken: an item
+    never seen before is stored retired."""
+    item = db.session.scalar(select(Item).where(Item.code == data["code"]))
+    if item is None:
+        item = create_item(data, actor, status="retired")
+        return Upserted("retired", item.code)
+    active = [version for version in item.versions if version.status == "active"]
+    if not active:
+        return Upserted("skipped", item.code)
+    for version in active:
+        version.status = "retired"
+    db.session.flush()
+    audit.record(actor, "item.retire", "item", item.id, versions=[v.number for v in active],
+                 reason=data.get("retired_reason"))
+    return Upserted("retired", item.code)
 
 
 TRANSITIONS = {

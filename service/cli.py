@@ -128,7 +128,7 @@ def bank_load():
     """Load the shipped criteria, blueprints and starter bank from question_bank/content (idempotent)."""
     from question_bank import criteria
 
-    from .bank import load_blueprints, load_framework, upsert_loaded_item, validate_item_data
+    from .bank import load_blueprints, load_framework, retire_loaded_item, upsert_loaded_item, validate_item_data
 
     try:
         framework = criteria.read_framework()
@@ -146,14 +146,15 @@ def bank_load():
         db.session.rollback()
         lines = "\n".join(f"  {code} · {field}: {message}" for code, field, message in problems)
         raise click.ClickException(f"Ngân hàng câu hỏi có lỗi, không nạp gì:\n{lines}")
-    counts = {"created": 0, "updated": 0, "skipped": 0}
+    counts = {"created": 0, "updated": 0, "skipped": 0, "retired": 0}
     for item in items:
-        counts[upsert_loaded_item(item).result] += 1
+        loaded = retire_loaded_item(item) if item["status"] == "retired" else upsert_loaded_item(item)
+        counts[loaded.result] += 1
     db.session.commit()
     click.echo(
         f"Khung năng lực {version.version} ({'mới' if new_framework else 'đã có'}); "
         f"cấu trúc đề mới: {added_blueprints}; câu hỏi: tạo {counts['created']}, "
-        f"cập nhật {counts['updated']}, giữ nguyên {counts['skipped']}."
+        f"cập nhật {counts['updated']}, ngừng dùng {counts['retired']}, giữ nguyên {counts['skipped']}."
     )
 
 

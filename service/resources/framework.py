@@ -21,7 +21,8 @@ class Framework(MethodView):
                           for a in db.session.scalars(select(Audience).order_by(Audience.position))],
             "areas": [
                 {"code": area.code, "name": area.name, "competences": [
-                    {"code": c.code, "name": c.name, "plan": c.plan_refs, "digcomp": c.digcomp, "iu": c.iu}
+                    {"code": c.code, "name": c.name, "plan": c.plan_refs, "digcomp": c.digcomp, "iu": c.iu,
+                     "qd757": c.qd757, "tt02": c.tt02}
                     for c in area.competences
                 ]}
                 for area in db.session.scalars(select(Area).order_by(Area.position))
