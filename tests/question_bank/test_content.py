@@ -107,6 +107,7 @@ def test_mapping_document_lists_every_competence_as_the_framework_does(framework
     doc = (Path(__file__).resolve().parents[2] / "docs" / "criteria-mapping.md").read_text(encoding="utf-8")
     for area in framework["areas"]:
         for c in area["competences"]:
+            qd757 = "chưa đối chiếu" if c["qd757"] is None else (", ".join(c["qd757"]) or "—")
             row = (f"| {c['code']} | {c['name']} | {', '.join(c['plan'])} | {', '.join(c['digcomp']) or '—'} "
-                   f"| {', '.join(c['iu']) or '—'} |")
+                   f"| {', '.join(c['iu']) or '—'} | {qd757} | {', '.join(c['tt02']) or '—'} |")
             assert row in doc, c["code"]
