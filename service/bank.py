@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import secrets
 from typing import NamedTuple
 
@@ -24,6 +25,7 @@ from .models import (
     User,
 )
 
+ENEMY_GROUP = re.compile(r"(?=.{1,80}$)[a-z0-9]+(-[a-z0-9]+)*")
 CONTENT_FIELDS = ("type", "stem", "options", "key", "explanation", "competence", "level", "audiences", "source")
 
 
@@ -118,6 +120,10 @@ def validate_item_data(data: dict) -> list[tuple[str, str]]:
     for code in audiences:
         if db.session.get(Audience, code) is None:
             problems.append(("audiences", f"Đối tượng không tồn tại: {code!r}"))
+    group = data.get("enemy_group")
+    if group is not None and not (isinstance(group, str) and ENEMY_GROUP.fullmatch(group)):
+        problems.append(("enemy_group", "Nhóm loại trừ chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang "
+                                        "(tối đa 80 ký tự), ví dụ «xac-thuc-hai-lop»."))
     problems.extend(get_item_type(data["type"]).validate_definition(data.get("options") or [], data.get("key")))
     return problems
 

@@ -32,6 +32,8 @@ SatHach additions, which Moodle reads as plain comments:
 
       // sathach: {"competence": "AT.3", "level": "co_ban", "audiences": ["cong_chuc"], "source": null}
 
+  with ``"enemy_group": "…"`` added when the item has one (items testing the same fact, never in one form).
+
   It is written only when the item has metadata; keys left out mean "none".
 - Ordering: GIFT has no ordering type. An ordering item is exported as a block of comment
   lines only, the last of them holding the whole item::
@@ -252,7 +254,7 @@ def _read_ordering(result: ParseResult, line_number: int, data: dict, problems: 
 
 
 def _metadata(data: dict, problems: list) -> dict:
-    """competence, level, audiences and source from a sathach comment."""
+    """competence, level, audiences, source and enemy group from a sathach comment."""
     audiences = data.get("audiences") or []
     if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
         problems.append(("audiences", "«audiences» trong dòng sathach phải là danh sách mã."))
@@ -262,6 +264,7 @@ def _metadata(data: dict, problems: list) -> dict:
         "level": _json_text(data, "level", problems),
         "audiences": [clean_text(audience) for audience in audiences],
         "source": _json_text(data, "source", problems),
+        "enemy_group": _json_text(data, "enemy_group", problems),
     }
 
 
@@ -357,7 +360,11 @@ def _ordering_block(item: dict) -> str:
 
 
 def _item_metadata(item: dict) -> dict:
-    return {name: item[name] for name in ("competence", "level", "audiences", "source")}
+    """The metadata a sathach comment carries; an enemy group only when the item has one."""
+    metadata = {name: item[name] for name in ("competence", "level", "audiences", "source")}
+    if item.get("enemy_group"):
+        metadata["enemy_group"] = item["enemy_group"]
+    return metadata
 
 
 def _percent(value: float) -> str:

@@ -97,6 +97,7 @@ def make_item(
     level: str | None = None,
     audiences: list[str] | None = None,
     source: str | None = None,
+    enemy_group: str | None = None,
 ) -> dict:
     return {
         "code": code,
@@ -109,6 +110,7 @@ def make_item(
         "level": level,
         "audiences": audiences or [],
         "source": source,
+        "enemy_group": enemy_group,
     }
 
 
@@ -128,7 +130,7 @@ def check_item(item: dict) -> list[tuple[str, str]]:
 
 def _check_metadata(item: dict) -> list[tuple[str, str]]:
     problems = []
-    for name in ("code", "competence", "level", "source"):
+    for name in ("code", "competence", "level", "source", "enemy_group"):
         value = item.get(name)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append((name, "Giá trị phải là chuỗi ký tự khác rỗng hoặc để trống."))

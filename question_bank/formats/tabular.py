@@ -54,6 +54,7 @@ COLUMNS = {
     "key": "Đáp án",
     "explanation": "Giải thích",
     "source": "Nguồn",
+    "enemy_group": "Nhóm loại trừ",
 }
 REQUIRED = ("type", "stem", "key")
 COLUMN_WIDTHS = {
@@ -66,6 +67,7 @@ COLUMN_WIDTHS = {
     "key": 10,
     "explanation": 45,
     "source": 32,
+    "enemy_group": 22,
 }
 OPTION_WIDTH = 28
 
@@ -88,6 +90,11 @@ _NOT_XLSX = (
 )
 
 
+# Columns after the options; "Nhóm loại trừ" (enemy group: items testing the same fact, never in one form) is
+# optional, so files made from an older template still read.
+AFTER_OPTIONS = ("key", "explanation", "source", "enemy_group")
+
+
 def option_header(letter: str) -> str:
     return f"Phương án {letter}"
 
@@ -96,7 +103,7 @@ def headers(option_count: int) -> list[str]:
     """Column headers of an export with option_count option columns, in the template's order."""
     options = [option_header(letter) for letter in LETTERS[:option_count]]
     before = [COLUMNS[name] for name in ("code", "type", "competence", "level", "audiences", "stem")]
-    after = [COLUMNS[name] for name in ("key", "explanation", "source")]
+    after = [COLUMNS[name] for name in AFTER_OPTIONS]
     return before + options + after
 
 
@@ -182,6 +189,7 @@ def _read_row(row: list[str], columns: dict, option_columns: list) -> tuple[dict
         level=_read_level(cell("level")),
         audiences=_split_codes(cell("audiences")),
         source=optional_text(cell("source")),
+        enemy_group=optional_text(cell("enemy_group")),
     )
     return item, problems
 
@@ -319,6 +327,7 @@ def _item_row(item: dict, option_count: int) -> list[str]:
         _key_text(item),
         item["explanation"],
         item["source"] or "",
+        item.get("enemy_group") or "",
     ]
 
 
@@ -471,7 +480,7 @@ def workbook_bytes(workbook: openpyxl.Workbook) -> bytes:
 def _style_header(sheet, option_count: int) -> None:
     widths = [COLUMN_WIDTHS[name] for name in ("code", "type", "competence", "level", "audiences", "stem")]
     widths += [OPTION_WIDTH] * option_count
-    widths += [COLUMN_WIDTHS[name] for name in ("key", "explanation", "source")]
+    widths += [COLUMN_WIDTHS[name] for name in AFTER_OPTIONS]
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
         cell = sheet.cell(row=1, column=column)

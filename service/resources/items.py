@@ -42,6 +42,9 @@ class ItemWriteSchema(Schema):
     level = fields.String(required=True)
     audiences = fields.List(fields.String(), required=True)
     source = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
+    enemy_group = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=80),
+                                metadata={"description": "Nhóm loại trừ: các câu cùng nhóm kiểm tra cùng một kiến "
+                                                         "thức và không bao giờ cùng có trong một đề."})
 
 
 class ItemFilterArgs(PageArgs):
@@ -77,6 +80,7 @@ def version_json(v: ItemVersion) -> dict:
         "key": v.key,
         "explanation": v.explanation,
         "source": v.source,
+        "enemy_group": v.enemy_group,
         "competence": v.competence_code,
         "level": v.level_code,
         "audiences": v.audience_codes,
