@@ -172,14 +172,32 @@ class _Cell:
         first, then the difficulty that brings the cell's mean closest to the target. The
         cell's first item is the first candidate, so that hard and easy items all get drawn
         and later picks compensate."""
-        counts = self.competences
         if entries[0][1] is not None or any(entry[1] is not None for entry in entries):
-            fewest = min(counts.get(entry[1], 0) for entry in entries)
-            entries = [entry for entry in entries if counts.get(entry[1], 0) == fewest]
+            get = self.competences.get
+            drawn = [get(entry[1], 0) for entry in entries]
+            fewest = min(drawn)
+            entries = [entry for entry, times in zip(entries, drawn, strict=True) if times == fewest]
         if self.target is None or self.size == 0:
             return entries[0]
         aim = self.target * (self.size + 1) - self.difficulty_sum
-        return min(entries, key=lambda entry: abs(entry[2] - aim))
+        best, gap = entries[0], abs(entries[0][2] - aim)
+        for entry in entries:
+            if abs(entry[2] - aim) < gap:
+                best, gap = entry, abs(entry[2] - aim)
+        return best
+
+
+def _bucket(keys: list[int], lowest: int) -> list[int]:
+    """The indices whose key is ``lowest``, in order: found by ``list.index`` (C) when they are
+    few, by one comprehension when they are many."""
+    size = keys.count(lowest)
+    if size > 128:
+        return [index for index, key in enumerate(keys) if key == lowest]
+    found, index, find = [], -1, keys.index
+    for _ in range(size):
+        index = find(lowest, index + 1)
+        found.append(index)
+    return found
 
 
 def _draw_cell(pool: Sequence[Candidate], count: int, seen: set, exposure: Mapping,
@@ -204,7 +222,7 @@ def _draw_cell(pool: Sequence[Candidate], count: int, seen: set, exposure: Mappi
         lowest = min(keys, default=_TAKEN)
         if lowest >= _TAKEN:
             break  # pool exhausted
-        bucket = [index for index, key in enumerate(keys) if key == lowest]
+        bucket = _bucket(keys, lowest)
         need = count - len(chosen)
         if len(bucket) <= need:
             sampled = bucket
