@@ -11,7 +11,8 @@ them for one attempt. The rule, in order of precedence:
 4. among the items these rules leave equal, when pool entries carry them: spread the cell's
    draws over the competences (the least represented competence so far first), then balance
    difficulty (the cell's mean ``difficulty`` kept at the pool's mean, so that two forms are
-   equally hard for a borderline candidate);
+   equally hard for a borderline candidate: items go in pairs, one at random and one that
+   brings the mean back to the target, see ``_Cell.best``);
 5. remaining ties are broken at random with ``random.Random(seed)``, so the same inputs (pools
    in the same order) always give the same form and the draw can be replayed from its seed.
 
@@ -167,17 +168,19 @@ class _Cell:
             self.difficulty_sum += difficulty
         self.size += 1
 
-    def best(self, entries: list[tuple[int, Hashable | None, float | None]]) -> tuple:
+    def best(self, entries: list[tuple[int, Hashable | None, float | None]], last: bool) -> tuple:
         """The next pick among ``entries`` (in random order): the least represented competence
-        first, then the difficulty that brings the cell's mean closest to the target. The
-        cell's first item is the first candidate, so that hard and easy items all get drawn
-        and later picks compensate."""
+        first; then, by difficulty, picks go in pairs: the first of a pair is the first
+        candidate (at random), the second the one that brings the cell's mean closest to the
+        target, and so does the cell's ``last`` pick. Random firsts keep hard, easy, sharp and
+        blunt items all in use (choosing every item near the target would favour items of low
+        discrimination, whose probability at the cut sits in the middle)."""
         if entries[0][1] is not None or any(entry[1] is not None for entry in entries):
             get = self.competences.get
             drawn = [get(entry[1], 0) for entry in entries]
             fewest = min(drawn)
             entries = [entry for entry, times in zip(entries, drawn, strict=True) if times == fewest]
-        if self.target is None or self.size == 0:
+        if self.target is None or (self.size % 2 == 0 and not last):
             return entries[0]
         aim = self.target * (self.size + 1) - self.difficulty_sum
         best, gap = entries[0], abs(entries[0][2] - aim)
@@ -239,7 +242,7 @@ def _draw_cell(pool: Sequence[Candidate], count: int, seen: set, exposure: Mappi
                 continue
             admissible.append(cell.triple(pool, index))
         while admissible and len(chosen) < count:
-            entry = cell.best(admissible) if len(admissible) > need else admissible[0]
+            entry = cell.best(admissible, need == 1) if len(admissible) > need else admissible[0]
             admissible.remove(entry)
             index = entry[0]
             keys[index] = _TAKEN
