@@ -149,6 +149,19 @@ def borderline_theta(cells: Sequence[tuple[str, str, int]], pools: Mapping[tuple
     return high
 
 
+def difficulties_at_cut(blueprint: Mapping[str, Any], pools: Mapping[tuple[str, str], Sequence[CalibratedItem]]
+                        ) -> tuple[float, dict[Hashable, float]]:
+    """θ_cut of a blueprint and, per item id, the probability that the borderline candidate
+    answers it right: the ``difficulty`` that assembly balances (``PoolItem.difficulty``).
+
+    Compute it once per blueprint version (and again after a calibration), not per start."""
+    theta_cut = borderline_theta(_cells(blueprint), pools, ScoringRule.from_blueprint(blueprint).pass_percent)
+    items = {item.item_id: item for pool in pools.values() for item in pool}
+    ids = list(items)
+    a, b, c = (np.array([getattr(items[i], name) for i in ids]) for name in "abc")
+    return theta_cut, dict(zip(ids, irt.probability(theta_cut, a, b, c).tolist(), strict=True))
+
+
 def _poisson_binomial(p: np.ndarray) -> np.ndarray:
     """Rows × items probabilities → rows × (items + 1): the law of the number right per row."""
     rows, items = p.shape
@@ -222,9 +235,8 @@ def decision_quality(blueprint: Mapping[str, Any], pools: Mapping[tuple[str, str
     rule = ScoringRule.from_blueprint(blueprint)
     cells = _cells(blueprint)
     n = sum(count for _, _, count in cells)
-    theta_cut = borderline_theta(cells, pools, rule.pass_percent)
+    theta_cut, at_cut = difficulties_at_cut(blueprint, pools)
     items = {item.item_id: item for pool in pools.values() for item in pool}
-    at_cut = {item_id: float(irt.probability(theta_cut, item.a, item.b, item.c)) for item_id, item in items.items()}
     draw_pools = {
         cell: [PoolItem(item.item_id, item.version_id, item.competence, item.enemy_group, at_cut[item.item_id])
                if balanced else PoolItem(item.item_id, item.version_id) for item in pool]

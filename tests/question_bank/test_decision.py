@@ -117,6 +117,8 @@ def test_borderline_theta_meets_the_cut_on_the_domain_score():
     by_hand = (3 * sum(irt.probability(theta, 1.0 + i / 10, i / 5 - 1, 0.25) for i in range(6)) / 6
                + 7 * sum(irt.probability(theta, 0.8, i / 3, 0.0) for i in range(9)) / 9) / 10
     assert by_hand == pytest.approx(0.625, abs=1e-9)
+    cut, at_cut = decision.difficulties_at_cut(blueprint(cells, pass_percent=62.5), pools)
+    assert cut == theta and at_cut[3] == pytest.approx(irt.probability(theta, 1.3, -0.4, 0.25), abs=1e-15)
     assert decision.borderline_theta(cells, pools, 5) == -10.0  # under the guessing floors (7.5 %): all competent
     assert decision.borderline_theta(cells, pools, 100) == 10.0
 
