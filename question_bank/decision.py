@@ -309,12 +309,13 @@ def _item_type_for(code: str) -> tuple[str, int]:
 
 
 def synthetic_pools(audience: str, sizes: Mapping[tuple[str, str], int],
-                    competences: Mapping[str, Sequence[str]] | None = None
+                    competences: Mapping[str, Sequence[str]] | None = None, *, a_median: float = irt.PRIOR_A_MEDIAN
                     ) -> dict[tuple[str, str], list[CalibratedItem]]:
     """A bank of ``sizes[(area, level)]`` uncalibrated items per cell, for planning.
 
     Item k of a cell has the code ``"{audience}/{area}/{level}/{k:03d}"``, a type drawn from
-    ``TYPE_MIX`` by its code, the parameters ``irt.prior_parameters`` gives it, and the
+    ``TYPE_MIX`` by its code, the parameters ``irt.prior_parameters`` gives it (``a_median``
+    to ask "what if the items discriminate better than the prior assumes"), and the
     area's competences (``competences[area]``) in turn. Codes do not depend on the blueprint,
     so two versions of a blueprint drawn from the same ``sizes`` sit on the same bank.
     """
@@ -324,7 +325,7 @@ def synthetic_pools(audience: str, sizes: Mapping[tuple[str, str], int],
         for k in range(size):
             code = f"{audience}/{area}/{level}/{k:03d}"
             item_type, options = _item_type_for(code)
-            prior = irt.prior_parameters(code, level, item_type, options)
+            prior = irt.prior_parameters(code, level, item_type, options, a_median=a_median)
             codes = (competences or {}).get(area) or [None]
             pool.append(CalibratedItem(code, code, prior.a, prior.b, prior.c, codes[k % len(codes)]))
         pools[(area, level)] = pool
@@ -336,8 +337,8 @@ def synthetic_pools(audience: str, sizes: Mapping[tuple[str, str], int],
 PROPOSED_BLUEPRINTS = Path(__file__).resolve().parent / "content" / "blueprints-proposed.yaml"
 
 
-def planning_pools(blueprints: Sequence[Mapping[str, Any]], framework: Mapping[str, Any], multiple: int = 3
-                   ) -> dict[str, dict[tuple[str, str], list[CalibratedItem]]]:
+def planning_pools(blueprints: Sequence[Mapping[str, Any]], framework: Mapping[str, Any], multiple: int = 3, *,
+                   a_median: float = irt.PRIOR_A_MEDIAN) -> dict[str, dict[tuple[str, str], list[CalibratedItem]]]:
     """Per audience, a ``synthetic_pools`` bank with ``multiple`` × the largest count any of
     ``blueprints`` draws from each cell (the bank grown to fill every version)."""
     sizes: dict[str, dict[tuple[str, str], int]] = {}
@@ -346,7 +347,8 @@ def planning_pools(blueprints: Sequence[Mapping[str, Any]], framework: Mapping[s
         for area, level, count in _cells(blueprint):
             audience[(area, level)] = max(audience.get((area, level), 0), multiple * count)
     competences = {area["code"]: [c["code"] for c in area["competences"]] for area in framework["areas"]}
-    return {audience: synthetic_pools(audience, cells, competences) for audience, cells in sizes.items()}
+    return {audience: synthetic_pools(audience, cells, competences, a_median=a_median)
+            for audience, cells in sizes.items()}
 
 
 def _row(name: str, blueprint: Mapping[str, Any], quality: DecisionQuality) -> list[str]:
@@ -386,6 +388,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--forms", type=int, default=200, help="pairs of forms per blueprint (200)")
     parser.add_argument("--mean", type=float, default=0.0, help="population mean on the θ scale (0)")
     parser.add_argument("--sd", type=float, default=1.0, help="population standard deviation (1)")
+    parser.add_argument("--a-median", type=float, default=irt.PRIOR_A_MEDIAN,
+                        help="median discrimination of the synthetic bank (1.0, the prior's)")
     parser.add_argument("--frontier", action="store_true", help="also: consistency by pass percent, proposed")
     args = parser.parse_args(argv)
 
@@ -395,10 +399,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     order = [area["code"] for area in framework["areas"]]
     for blueprint in proposed:
         blueprint["areas"] = [code for code in order if code in {cell["area"] for cell in blueprint["cells"]}]
-    pools = planning_pools([*shipped, *proposed], framework)
+    pools = planning_pools([*shipped, *proposed], framework, a_median=args.a_median)
     population = Population(args.mean, args.sd)
     print(f"Population N({args.mean}, {args.sd}²); {args.forms} pairs of forms per blueprint; a bank of 3 × every "
-          f"cell drawn from the level priors (irt.prior_parameters); 'truly competent': domain score ≥ pass %.\n")
+          f"cell drawn from the level priors (irt.prior_parameters, median a {args.a_median}); 'truly competent': "
+          f"domain score ≥ pass %.\n")
 
     header = ["blueprint", "items", "pass %", "area rule", "reliab.", "SE@cut pp", "pass rate", "accuracy",
               "consist.", "kappa", "compet. failed on area", "form diff pp mean/p95"]

@@ -33,7 +33,7 @@ marginal likelihood (Louis' formula: expected complete-data information minus th
 variance of the score) plus the priors' information, with the other items' parameters held at
 their estimates (so slightly optimistic).
 
-Cost: about 0.1 s per EM cycle for 100,000 responses on the reference machine; 20 to 50 cycles
+Cost: about 0.15 s per EM cycle for 100,000 responses on the reference machine; 20 to 50 cycles
 usually. Calibration is a command's work, not a request's.
 
 Responses are sparse: each person answered only the items of their form. A credit between 0
@@ -635,18 +635,18 @@ def difficulty_for_facility(facility: float, a: float, c: float, quadrature: Qua
 
 
 def prior_parameters(code: str, level: str, item_type: str, option_count: int,
-                     facility: float | None = None) -> ItemParameters:
+                     facility: float | None = None, *, a_median: float = PRIOR_A_MEDIAN) -> ItemParameters:
     """Parameters of an item without a calibration: a deterministic draw from the prior.
 
-    a = 1.0 · exp(0.35 z₁). Without a facility index, b = (mean of the level: co_ban −1,
-    trung_cap 0, nang_cao +1) + 0.8 z₂; with one (the mean credit from real attempts, or an
-    author's estimate), b is the value at which the item's expected facility over N(0, 1) is
-    that index, given the drawn a. z₁, z₂ come from the item's code (``_code_deviates``), so an
-    item keeps its draw across loads and machines.
+    a = a_median · exp(0.35 z₁), a_median 1.0 (another value asks "what if"). Without a facility
+    index, b = (mean of the level: co_ban −1, trung_cap 0, nang_cao +1) + 0.8 z₂; with one (the
+    mean credit from real attempts, or an author's estimate), b is the value at which the item's
+    expected facility over N(0, 1) is that index, given the drawn a. z₁, z₂ come from the item's
+    code (``_code_deviates``), so an item keeps its draw across loads and machines.
     """
     c = guessing_floor(item_type, option_count)
     z_a, z_b = _code_deviates(code)
-    a = PRIOR_A_MEDIAN * math.exp(PRIOR_LOG_A_SD * z_a)
+    a = a_median * math.exp(PRIOR_LOG_A_SD * z_a)
     if facility is not None:
         return ItemParameters(a, difficulty_for_facility(facility, a, c), c, source="facility")
     if level not in LEVEL_B_MEAN:
