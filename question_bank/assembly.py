@@ -134,10 +134,12 @@ def _pool_target(pool: Sequence[Candidate]) -> float | None:
     a given pool, read in one short C-level pass, within about 0.01 of the full mean for a pool
     in no particular order of difficulty. Being the same for every form is what matters.
     """
-    sample = pool[::max(1, len(pool) // _TARGET_SAMPLE)] if pool else ()
+    if not pool or getattr(pool[0], "difficulty", None) is getattr(pool[-1], "difficulty", None) is None:
+        return None  # a plain pool (one with difficulties at neither end counts as one)
+    sample = pool[::max(1, len(pool) // _TARGET_SAMPLE)]
     try:
-        return sum(map(_difficulty, sample)) / len(sample) if sample and sample[0].difficulty is not None else None
-    except (AttributeError, TypeError):  # some entries without a difficulty: the mean of the others
+        return sum(map(_difficulty, sample)) / len(sample)
+    except (AttributeError, TypeError):  # entries without a difficulty: the mean of the others, if any
         known = [d for d in (getattr(c, "difficulty", None) for c in sample) if d is not None]
         return sum(known) / len(known) if known else None
 
