@@ -345,3 +345,13 @@ def test_an_area_floor_that_never_applies_is_accepted_when_it_is_zero():
     rule = validate_blueprint(good_blueprint(area_min_items=9, area_min_percent=0))
     assert rule.area_min_items == 9 and not rule.area_minimum_applies(8)
     assert validate_blueprint(good_blueprint(areas=None)).pass_percent == 60  # without the derived areas list
+
+
+def test_reading_the_blueprints_file_validates_every_entry(tmp_path):
+    from question_bank import criteria
+
+    framework = criteria.read_framework()
+    text = (criteria.CONTENT_DIR / "blueprints.yaml").read_text("utf-8")
+    (tmp_path / "blueprints.yaml").write_text(text.replace("pass_percent: 65", "pass_percent: 60", 1), "utf-8")
+    with pytest.raises(criteria.CriteriaError, match="blueprints.yaml: Cấu trúc đề BP-LDQL: Mức xếp loại “Đạt”"):
+        criteria.read_blueprints(framework, tmp_path)
