@@ -33,7 +33,7 @@ marginal likelihood (Louis' formula: expected complete-data information minus th
 variance of the score) plus the priors' information, with the other items' parameters held at
 their estimates (so slightly optimistic).
 
-Cost: about 0.15 s per EM cycle for 100,000 responses on the reference machine; 20 to 50 cycles
+Cost: about 0.2 s per EM cycle per 100,000 responses on the reference machine; 20 to 50 cycles
 usually. Calibration is a command's work, not a request's.
 
 Responses are sparse: each person answered only the items of their form. A credit between 0
