@@ -4,15 +4,24 @@ A blueprint is a list of cells ``(area, level, count)``. For each cell the calle
 pool of active item versions tagged with that area and level; ``draw_form`` picks ``count`` of
 them for one attempt. The rule, in order of precedence:
 
-1. never the same ``item_id`` twice in one form (even if the data puts an item in two pools);
+1. never the same ``item_id`` twice in one form (even if the data puts an item in two pools),
+   and never two items of one ``enemy_group`` (items testing the same fact);
 2. items the candidate has not seen before come first;
 3. then the items drawn least often overall (exposure control);
-4. ties are broken at random with ``random.Random(seed)``, so the same inputs (pools in the
-   same order) always give the same form and the draw can be replayed from its seed.
+4. among the items these rules leave equal, when pool entries carry them: spread the cell's
+   draws over the competences (the least represented competence so far first), then balance
+   difficulty (the cell's mean ``difficulty`` kept at the pool's mean, so that two forms are
+   equally hard for a borderline candidate: items go in pairs, one at random and one that
+   brings the mean back to the target, see ``_Cell.best``);
+5. remaining ties are broken at random with ``random.Random(seed)``, so the same inputs (pools
+   in the same order) always give the same form and the draw can be replayed from its seed.
 
-Speed: a pool is read in a few C-level passes (ids, exposures, ``min``) and never sorted; the
-least-exposed bucket is sampled from, a further bucket only when the first is too small. The
-figures are in ``draw_form``'s docstring.
+A pool entry without ``competence``, ``enemy_group`` or ``difficulty`` (or with None) is drawn
+as before those rules existed: a pool of such entries gives, seed for seed, the same forms.
+
+Speed: a pool is read in a few C-level passes (ids, exposures, ``min``, the difficulties'
+sum) and never sorted; the least-exposed bucket is sampled from, a further bucket only when the
+first is too small. The figures are in ``draw_form``'s docstring.
 """
 
 from __future__ import annotations
@@ -33,10 +42,17 @@ class Candidate(Protocol):
 
 
 class PoolItem(NamedTuple):
-    """A ready-made ``Candidate``: the item's stable id and the id of its active version."""
+    """A ready-made ``Candidate``: the item's stable id and the id of its active version, and
+    optionally what balances a form: the item's competence code, its enemy group (items of one
+    group never share a form) and its difficulty (the service passes the probability that a
+    borderline candidate answers it right, ``irt.probability`` at the blueprint's cut; any
+    number works whose mean over a form should match the pool's)."""
 
     item_id: int
     version_id: int
+    competence: Hashable | None = None
+    enemy_group: Hashable | None = None
+    difficulty: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,12 @@ class BankShortage(Exception):
 
 
 _item_id = attrgetter("item_id")
+_difficulty = attrgetter("difficulty")
+
+# A balanced cell chooses among a random sample of this many candidates per item still needed.
+_CANDIDATES_PER_SLOT = 4
+# A pool's target difficulty is the mean over about this many of its entries.
+_TARGET_SAMPLE = 256
 
 # Sort keys are plain ints so that min() and == run in C: exposure, plus _SEEN for an item the
 # candidate has seen, or _TAKEN once an item is drawn or rejected.
@@ -105,34 +127,139 @@ def check_coverage(cells: Iterable[tuple[str, str, int]],
     ]
 
 
+def _pool_target(pool: Sequence[Candidate]) -> float | None:
+    """The difficulty a cell's mean is kept at, or None when no entry has one (nothing balanced).
+
+    The mean over every k-th entry of the pool (k = len // 256, at least 1): a fixed value for
+    a given pool, read in one short C-level pass, within about 0.01 of the full mean for a pool
+    in no particular order of difficulty. Being the same for every form is what matters.
+    """
+    if not pool or getattr(pool[0], "difficulty", None) is getattr(pool[-1], "difficulty", None) is None:
+        return None  # a plain pool (one with difficulties at neither end counts as one)
+    sample = pool[::max(1, len(pool) // _TARGET_SAMPLE)]
+    try:
+        return sum(map(_difficulty, sample)) / len(sample)
+    except (AttributeError, TypeError):  # entries without a difficulty: the mean of the others, if any
+        known = [d for d in (getattr(c, "difficulty", None) for c in sample) if d is not None]
+        return sum(known) / len(known) if known else None
+
+
+class _Cell:
+    """The cell drawn so far (competence counts, sum of difficulties) and how to extend it.
+
+    Candidates are handled as ``(index, competence, difficulty)`` triples, an unknown difficulty
+    counting as the target.
+    """
+
+    def __init__(self, target: float | None):
+        self.target = target
+        self.competences: dict = {}
+        self.difficulty_sum = 0.0
+        self.size = 0
+
+    def triple(self, pool: Sequence[Candidate], index: int) -> tuple[int, Hashable | None, float | None]:
+        candidate = pool[index]
+        difficulty = getattr(candidate, "difficulty", None) if self.target is not None else None
+        return index, getattr(candidate, "competence", None), self.target if difficulty is None else difficulty
+
+    def add(self, entry: tuple[int, Hashable | None, float | None]) -> None:
+        _, competence, difficulty = entry
+        if competence is not None:
+            self.competences[competence] = self.competences.get(competence, 0) + 1
+        if self.target is not None:
+            self.difficulty_sum += difficulty
+        self.size += 1
+
+    def best(self, entries: list[tuple[int, Hashable | None, float | None]], last: bool) -> tuple:
+        """The next pick among ``entries`` (in random order): the least represented competence
+        first; then, by difficulty, picks go in pairs: the first of a pair is the first
+        candidate (at random), the second the one that brings the cell's mean closest to the
+        target, and so does the cell's ``last`` pick. Random firsts keep hard, easy, sharp and
+        blunt items all in use (choosing every item near the target would favour items of low
+        discrimination, whose probability at the cut sits in the middle)."""
+        if entries[0][1] is not None or any(entry[1] is not None for entry in entries):
+            get = self.competences.get
+            drawn = [get(entry[1], 0) for entry in entries]
+            fewest = min(drawn)
+            entries = [entry for entry, times in zip(entries, drawn, strict=True) if times == fewest]
+        if self.target is None or (self.size % 2 == 0 and not last):
+            return entries[0]
+        aim = self.target * (self.size + 1) - self.difficulty_sum
+        best, gap = entries[0], abs(entries[0][2] - aim)
+        for entry in entries:
+            if abs(entry[2] - aim) < gap:
+                best, gap = entry, abs(entry[2] - aim)
+        return best
+
+
+def _bucket(keys: list[int], lowest: int) -> list[int]:
+    """The indices whose key is ``lowest``, in order: found by ``list.index`` (C) when they are
+    few, by one comprehension when they are many."""
+    size = keys.count(lowest)
+    if size > 128:
+        return [index for index, key in enumerate(keys) if key == lowest]
+    found, index, find = [], -1, keys.index
+    for _ in range(size):
+        index = find(lowest, index + 1)
+        found.append(index)
+    return found
+
+
 def _draw_cell(pool: Sequence[Candidate], count: int, seen: set, exposure: Mapping,
-               used: set, rng: random.Random) -> list[Candidate]:
-    """Up to ``count`` candidates from one pool, by (seen, exposure, random); updates ``used``.
+               used: set, groups: set, rng: random.Random) -> list[Candidate]:
+    """Up to ``count`` candidates from one pool; updates ``used`` and ``groups`` (enemy groups).
 
     Lazy buckets: ``keys[i]`` starts as the item's exposure. The lowest bucket is found with
-    ``min`` and sampled from; only a sampled item is checked against ``seen``, and a seen one is
-    demoted by adding ``_SEEN`` (it then ranks after every unseen item) and the loop samples
-    again. Drawn or rejected items get ``_TAKEN``. Usually one pass fills the cell, so the pool
-    is read a few times in C and never sorted.
+    ``min``; when it holds no more items than still needed they are all taken, else a random
+    sample is drawn from it: ``count`` items for a plain pool, or 4 candidates per item needed
+    for a pool with competences or difficulties, from which ``_Cell.best`` picks one at a time.
+    Only a sampled item is checked against ``seen``, and a seen one is demoted by adding
+    ``_SEEN`` (it then ranks after every unseen item) and the loop samples again. Drawn or
+    rejected items (already in the form, or of an enemy group already in it) get ``_TAKEN``.
+    Usually one pass fills the cell, so the pool is read a few times in C and never sorted.
     """
-    ids = list(map(_item_id, pool))
-    keys = list(map(exposure.get, ids, repeat(0, len(ids))))
+    keys = list(map(exposure.get, map(_item_id, pool), repeat(0, len(pool))))
+    target = _pool_target(pool)
+    balanced = target is not None or (bool(pool) and getattr(pool[0], "competence", None) is not None)
+    cell = _Cell(target)
     chosen: list[Candidate] = []
     while len(chosen) < count:
         lowest = min(keys, default=_TAKEN)
         if lowest >= _TAKEN:
             break  # pool exhausted
-        bucket = [index for index, key in enumerate(keys) if key == lowest]
+        bucket = _bucket(keys, lowest)
         need = count - len(chosen)
-        for index in bucket if len(bucket) <= need else rng.sample(bucket, need):
-            if lowest < _SEEN and ids[index] in seen:
+        if len(bucket) <= need:
+            sampled = bucket
+        else:
+            sampled = rng.sample(bucket, min(len(bucket), need * _CANDIDATES_PER_SLOT) if balanced else need)
+        admissible = []
+        for index in sampled:
+            item_id = pool[index].item_id
+            if lowest < _SEEN and item_id in seen:
                 keys[index] += _SEEN
                 continue
+            if item_id in used:
+                keys[index] = _TAKEN  # already in the form (odd data): the loop draws another
+                continue
+            admissible.append(cell.triple(pool, index))
+        while admissible and len(chosen) < count:
+            entry = cell.best(admissible, need == 1) if len(admissible) > need else admissible[0]
+            admissible.remove(entry)
+            index = entry[0]
             keys[index] = _TAKEN
-            if ids[index] in used:
-                continue  # already in the form (odd data): the loop draws another
-            used.add(ids[index])
-            chosen.append(pool[index])
+            candidate = pool[index]
+            if candidate.item_id in used:
+                continue  # listed twice in the sample (odd data)
+            group = getattr(candidate, "enemy_group", None)
+            if group is not None:
+                if group in groups:
+                    continue  # an enemy is in the form already
+                groups.add(group)
+            used.add(candidate.item_id)
+            chosen.append(candidate)
+            cell.add(entry)
+            need -= 1
     return chosen
 
 
@@ -144,7 +271,8 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
     """Draw one attempt's items to the blueprint ``cells``.
 
     ``pools[(area, level)]``: the active versions of that cell's items (objects with
-    ``item_id`` and ``version_id``). ``candidate_seen``: item ids this candidate has had in
+    ``item_id`` and ``version_id``, optionally ``competence``, ``enemy_group`` and
+    ``difficulty``: see ``PoolItem``). ``candidate_seen``: item ids this candidate has had in
     earlier attempts. ``exposure``: item id -> times drawn so far (absent means 0).
 
     Returns the form in blueprint order, cell by cell; within a cell the items are shuffled
@@ -152,9 +280,11 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
     shuffled here: that is ``ItemType.candidate_options``, seeded per attempt by the caller.
 
     Cost: linear in the pools, no sort. 12 cells of 2,000 items each (from a 50,000-item
-    bank), 20 items drawn: median 2.4 ms, p95 3.7 ms on a 2-core VM where
-    ``python3 -m timeit "sum(range(10**6))"`` takes 12 ms (``python -m question_bank.assembly``).
-    Fetching the pools and exposure counts is the caller's cost and not included.
+    bank), 50 items drawn (BP-CCVC's plan), entries with competence, enemy group and
+    difficulty: median 3.1 ms, p95 4.7 ms (plain entries 3.5 / 4.4 ms) in a run whose floor,
+    ``sum(range(10**6))``, took 12.9 ms on the 2-core reference VM (12 ms when idle): see
+    ``python -m question_bank.assembly``. Fetching the pools and exposure counts is the
+    caller's cost and not included.
 
     :raise BankShortage: listing every cell that cannot be filled, with what is available.
     """
@@ -165,10 +295,11 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
 
     rng = random.Random(seed)
     used: set = set()
+    groups: set = set()
     form: list[Drawn] = []
     short: list[Shortage] = []
     for area, level, count in cells:
-        chosen = _draw_cell(pools.get((area, level), ()), count, candidate_seen, exposure, used, rng)
+        chosen = _draw_cell(pools.get((area, level), ()), count, candidate_seen, exposure, used, groups, rng)
         if len(chosen) < count:
             short.append(Shortage(area, level, count, len(chosen)))
         rng.shuffle(chosen)
@@ -179,30 +310,44 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
 
 
 def _benchmark(repeat_count: int = 500) -> None:
-    """Time ``draw_form`` on a 50,000-item bank; run ``python -m question_bank.assembly``."""
+    """Time ``draw_form`` on a 50,000-item bank; run ``python -m question_bank.assembly``.
+
+    BP-CCVC's 50-item plan (12 cells: GT 5/5, AT 5/5, ND 5/3, DL 4/3, CN 4/3, CL 5/3) from
+    25 pools of 2,000 items; exposure counts 40–59, 200 items seen. Timed twice: entries with
+    competence, enemy group and difficulty (the balanced draw), and plain entries.
+    """
     import time
 
     make = random.Random(1)
-    cells = [(f"A{a}", level, count) for a in range(6) for level, count in (("co_ban", 2), ("trung_cap", 2))]
-    cells = [(area, level, count if i < 8 else 1) for i, (area, level, count) in enumerate(cells)]
-    pools: dict[tuple[str, str], list[PoolItem]] = {}
+    counts = [5, 5, 5, 5, 5, 3, 4, 3, 4, 3, 5, 3]
+    cells = [(area, level, counts[2 * a + i]) for a, area in enumerate(("GT", "AT", "ND", "DL", "CN", "CL"))
+             for i, level in enumerate(("co_ban", "trung_cap"))]
+    balanced: dict[tuple[str, str], list[PoolItem]] = {}
     next_id = 0
     for cell_index in range(25):  # 25 pools of 2,000 = 50,000 items; the blueprint uses 12
         cell = cells[cell_index][:2] if cell_index < len(cells) else (f"X{cell_index}", "co_ban")
-        pools[cell] = [PoolItem(next_id + i, 10 * (next_id + i)) for i in range(2000)]
+        balanced[cell] = [PoolItem(next_id + i, 10 * (next_id + i), f"{cell[0]}.{i % 4 + 1}",
+                                   (next_id + i) // 3 if i % 10 == 0 else None, make.uniform(0.3, 0.98))
+                          for i in range(2000)]
         next_id += 2000
+    plain = {cell: [PoolItem(c.item_id, c.version_id) for c in pool] for cell, pool in balanced.items()}
     exposure = {item_id: make.randrange(40, 60) for item_id in range(next_id)}
     seen = set(make.sample(range(next_id), 200))
-    assert sum(c for _, _, c in cells) == 20 and len(cells) == 12
-    timings = []
-    for run in range(repeat_count):
-        start = time.perf_counter()
-        draw_form(cells, pools, seed=run, candidate_seen=seen, exposure=exposure)
-        timings.append(time.perf_counter() - start)
-    timings.sort()
-    print(f"draw_form, 12 cells x 2,000 items, 20 drawn, {repeat_count} runs: "
-          f"median {timings[len(timings) // 2] * 1000:.2f} ms, "
-          f"p95 {timings[int(len(timings) * 0.95)] * 1000:.2f} ms, max {timings[-1] * 1000:.2f} ms")
+    assert sum(c for _, _, c in cells) == 50 and len(cells) == 12
+    import timeit
+
+    floor = min(timeit.repeat("sum(range(10**6))", number=10, repeat=5)) / 10
+    print(f"floor in this run: sum(range(10**6)) {floor * 1000:.1f} ms (12 ms on the reference 2-core VM)")
+    for name, pools in (("competence, enemy group and difficulty", balanced), ("plain entries", plain)):
+        timings = []
+        for run in range(repeat_count):
+            start = time.perf_counter()
+            draw_form(cells, pools, seed=run, candidate_seen=seen, exposure=exposure)
+            timings.append(time.perf_counter() - start)
+        timings.sort()
+        print(f"draw_form, 12 cells x 2,000 items, 50 drawn, {name}, {repeat_count} runs: "
+              f"median {timings[len(timings) // 2] * 1000:.2f} ms, "
+              f"p95 {timings[int(len(timings) * 0.95)] * 1000:.2f} ms, max {timings[-1] * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -366,7 +366,8 @@ def score_attempt(attempt: Attempt) -> dict:
         .join(Competence, Competence.code == ItemVersion.competence_code)
         .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
     ).all()
-    responses = [ScoredResponse(area=area, type=v.type, key=v.key, answer=ai.answer) for ai, v, area in rows]
+    responses = [ScoredResponse(area=area, type=v.type, key=v.key, answer=ai.answer, option_count=len(v.options))
+                 for ai, v, area in rows]
     result = score(rule, responses, blueprint.spec["areas"])
     for (ai, _, _), credit in zip(rows, result.item_credits, strict=True):
         ai.credit = float(credit)
