@@ -6,14 +6,16 @@ them for one attempt. The rule, in order of precedence:
 
 1. never the same ``item_id`` twice in one form (even if the data puts an item in two pools),
    and never two items of one ``enemy_group`` (items testing the same fact);
-2. items the candidate has not seen before come first;
-3. then the items drawn least often overall (exposure control);
-4. among the items these rules leave equal, when pool entries carry them: spread the cell's
-   draws over the competences (the least represented competence so far first), then balance
-   difficulty (the cell's mean ``difficulty`` kept at the pool's mean, so that two forms are
-   equally hard for a borderline candidate: items go in pairs, one at random and one that
-   brings the mean back to the target, see ``_Cell.best``);
-5. remaining ties are broken at random with ``random.Random(seed)``, so the same inputs (pools
+2. when pool entries carry competences, the cell's draws are spread over them: each pick goes to
+   a competence drawn least so far in the cell (content balance is part of what the blueprint
+   measures, so it comes before exposure);
+3. items the candidate has not seen before come first;
+4. then the items drawn least often overall (exposure control);
+5. among the items these rules leave equal, when entries carry a ``difficulty``, the cell's mean
+   difficulty is kept at the pool's mean, so that two forms are equally hard for a borderline
+   candidate: items go in pairs, one at random and one that brings the mean back to the target
+   (see ``_Cell.best``);
+6. remaining ties are broken at random with ``random.Random(seed)``, so the same inputs (pools
    in the same order) always give the same form and the draw can be replayed from its seed.
 
 A pool entry without ``competence``, ``enemy_group`` or ``difficulty`` (or with None) is drawn
@@ -29,7 +31,7 @@ from __future__ import annotations
 import random
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import groupby, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
@@ -92,8 +94,9 @@ class BankShortage(Exception):
 _item_id = attrgetter("item_id")
 _difficulty = attrgetter("difficulty")
 
-# A balanced cell chooses among a random sample of this many candidates per item still needed.
-_CANDIDATES_PER_SLOT = 4
+# A balanced competence chooses by difficulty among a random sample of this many of its least exposed
+# entries per item it may draw.
+_CANDIDATES_PER_PICK = 4
 # A pool's target difficulty is the mean over about this many of its entries.
 _TARGET_SAMPLE = 256
 
@@ -145,51 +148,33 @@ def _pool_target(pool: Sequence[Candidate]) -> float | None:
 
 
 class _Cell:
-    """The cell drawn so far (competence counts, sum of difficulties) and how to extend it.
-
-    Candidates are handled as ``(index, competence, difficulty)`` triples, an unknown difficulty
-    counting as the target.
-    """
+    """The difficulty of the cell drawn so far, and how to extend it: picks go in pairs, the first
+    of a pair at random, the second the one that brings the cell's mean difficulty closest to the
+    target (and so does the cell's last pick). Random firsts keep hard, easy, sharp and blunt items
+    all in use: choosing every item near the target would favour items of low discrimination, whose
+    probability at the cut sits in the middle."""
 
     def __init__(self, target: float | None):
         self.target = target
-        self.competences: dict = {}
         self.difficulty_sum = 0.0
         self.size = 0
 
-    def triple(self, pool: Sequence[Candidate], index: int) -> tuple[int, Hashable | None, float | None]:
-        candidate = pool[index]
-        difficulty = getattr(candidate, "difficulty", None) if self.target is not None else None
-        return index, getattr(candidate, "competence", None), self.target if difficulty is None else difficulty
+    def difficulty(self, candidate: Candidate) -> float:
+        difficulty = getattr(candidate, "difficulty", None)
+        return self.target if difficulty is None else difficulty
 
-    def add(self, entry: tuple[int, Hashable | None, float | None]) -> None:
-        _, competence, difficulty = entry
-        if competence is not None:
-            self.competences[competence] = self.competences.get(competence, 0) + 1
-        if self.target is not None:
-            self.difficulty_sum += difficulty
-        self.size += 1
-
-    def best(self, entries: list[tuple[int, Hashable | None, float | None]], last: bool) -> tuple:
-        """The next pick among ``entries`` (in random order): the least represented competence
-        first; then, by difficulty, picks go in pairs: the first of a pair is the first
-        candidate (at random), the second the one that brings the cell's mean closest to the
-        target, and so does the cell's ``last`` pick. Random firsts keep hard, easy, sharp and
-        blunt items all in use (choosing every item near the target would favour items of low
-        discrimination, whose probability at the cut sits in the middle)."""
-        if entries[0][1] is not None or any(entry[1] is not None for entry in entries):
-            get = self.competences.get
-            drawn = [get(entry[1], 0) for entry in entries]
-            fewest = min(drawn)
-            entries = [entry for entry, times in zip(entries, drawn, strict=True) if times == fewest]
-        if self.target is None or (self.size % 2 == 0 and not last):
-            return entries[0]
+    def best(self, candidates: list[Candidate], last: bool) -> int:
+        """The position in ``candidates`` (in random order) of the next pick."""
+        if self.target is None or len(candidates) == 1 or (self.size % 2 == 0 and not last):
+            return 0
         aim = self.target * (self.size + 1) - self.difficulty_sum
-        best, gap = entries[0], abs(entries[0][2] - aim)
-        for entry in entries:
-            if abs(entry[2] - aim) < gap:
-                best, gap = entry, abs(entry[2] - aim)
-        return best
+        gaps = [abs(self.difficulty(candidate) - aim) for candidate in candidates]
+        return gaps.index(min(gaps))
+
+    def add(self, candidate: Candidate) -> None:
+        if self.target is not None:
+            self.difficulty_sum += self.difficulty(candidate)
+        self.size += 1
 
 
 def _bucket(keys: list[int], lowest: int) -> list[int]:
@@ -205,23 +190,137 @@ def _bucket(keys: list[int], lowest: int) -> list[int]:
     return found
 
 
-def _draw_cell(pool: Sequence[Candidate], count: int, seen: set, exposure: Mapping,
-               used: set, groups: set, rng: random.Random) -> list[Candidate]:
+def _draw_cell(pool: Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]], count: int, seen: set,
+               exposure: Mapping, used: set, groups: set, rng: random.Random) -> list[Candidate]:
     """Up to ``count`` candidates from one pool; updates ``used`` and ``groups`` (enemy groups).
 
-    Lazy buckets: ``keys[i]`` starts as the item's exposure. The lowest bucket is found with
-    ``min``; when it holds no more items than still needed they are all taken, else a random
-    sample is drawn from it: ``count`` items for a plain pool, or 4 candidates per item needed
-    for a pool with competences or difficulties, from which ``_Cell.best`` picks one at a time.
-    Only a sampled item is checked against ``seen``, and a seen one is demoted by adding
-    ``_SEEN`` (it then ranks after every unseen item) and the loop samples again. Drawn or
-    rejected items (already in the form, or of an enemy group already in it) get ``_TAKEN``.
-    Usually one pass fills the cell, so the pool is read a few times in C and never sorted.
+    A plain pool (no competence, no difficulty) is drawn by ``_draw_plain``. A balanced pool (a
+    sequence of entries with competences, or a mapping competence -> entries) is drawn
+    round-robin over its competences, in an order shuffled once per cell, so that each pick goes
+    to a competence drawn least so far; each competence gives its next item by ``_SubPool.pick``
+    (unseen first, least exposed first, then the difficulty rule of ``_Cell``). A competence with
+    nothing admissible left drops out of the round.
     """
-    keys = list(map(exposure.get, map(_item_id, pool), repeat(0, len(pool))))
-    target = _pool_target(pool)
-    balanced = target is not None or (bool(pool) and getattr(pool[0], "competence", None) is not None)
-    cell = _Cell(target)
+    if isinstance(pool, Mapping):
+        subpools = [_SubPool(entries, exposure) for entries in pool.values() if entries]
+    else:
+        if not pool or (getattr(pool[0], "competence", None) is None and _pool_target(pool) is None):
+            keys = list(map(exposure.get, map(_item_id, pool), repeat(0, len(pool))))
+            return _draw_plain(pool, keys, count, seen, used, groups, rng)
+        subpools = [_SubPool(entries, exposure) for entries in _split_by_competence(pool)]
+    sizes = [len(subpool.entries) for subpool in subpools]
+    targets = [_pool_target(subpool.entries) for subpool in subpools]
+    known = [(target, size) for target, size in zip(targets, sizes, strict=True) if target is not None]
+    cell = _Cell(sum(t * n for t, n in known) / sum(n for _, n in known) if known else None)
+    rng.shuffle(subpools)
+    share = -(-count // len(subpools)) if subpools else 0  # what one competence draws at most
+    chosen: list[Candidate] = []
+    while len(chosen) < count and subpools:
+        for subpool in list(subpools):
+            if len(chosen) == count:
+                break
+            candidate = subpool.pick(cell, count - len(chosen) == 1, share, seen, used, groups, rng)
+            if candidate is None:
+                subpools.remove(subpool)  # nothing admissible left in this competence
+                continue
+            used.add(candidate.item_id)
+            group = getattr(candidate, "enemy_group", None)
+            if group is not None:
+                groups.add(group)
+            chosen.append(candidate)
+    return chosen
+
+
+_competence = attrgetter("competence")
+
+
+def _split_by_competence(pool: Sequence[Candidate]) -> list[Sequence[Candidate]]:
+    """The pool's entries by competence. Entries sorted by competence are cut into slices, in C;
+    any other order is gathered by one pass."""
+    try:
+        competences = list(map(_competence, pool))
+    except AttributeError:
+        competences = [getattr(candidate, "competence", None) for candidate in pool]
+    runs = [(competence, len(list(run))) for competence, run in groupby(competences)]
+    if len(runs) != len(set(competence for competence, _ in runs)):  # not sorted
+        gathered: dict[Hashable, list[Candidate]] = {}
+        for competence, candidate in zip(competences, pool, strict=True):
+            gathered.setdefault(competence, []).append(candidate)
+        return list(gathered.values())
+    slices, start = [], 0
+    for _, length in runs:
+        slices.append(pool[start:start + length])
+        start += length
+    return slices
+
+
+class _SubPool:
+    """The entries of one competence in a cell, their sort keys (exposure, plus ``_SEEN`` or
+    ``_TAKEN`` as in ``_draw_plain``), and the positions sampled from the least exposed bucket and
+    not yet used."""
+
+    __slots__ = ("entries", "keys", "sampled")
+
+    def __init__(self, entries: Sequence[Candidate], exposure: Mapping):
+        self.entries = entries
+        self.keys = list(map(exposure.get, map(_item_id, entries), repeat(0, len(entries))))
+        self.sampled: list[int] = []
+
+    def pick(self, cell: _Cell, last: bool, share: int, seen: set, used: set, groups: set,
+             rng: random.Random) -> Candidate | None:
+        """This competence's next item, or None when none is admissible.
+
+        The least exposed bucket is sampled (``_CANDIDATES_PER_PICK`` entries per item the
+        competence may draw) and the sample kept for the next picks; a seen entry is demoted below
+        every unseen one, an entry already in the form or of an enemy group already in it is taken
+        out; among the admissible ones ``_Cell.best`` chooses by difficulty."""
+        keys, entries = self.keys, self.entries
+        while True:
+            admissible = [p for p in self.sampled if keys[p] < _TAKEN and _fits(entries[p], used, groups)]
+            if admissible:
+                candidates = [entries[position] for position in admissible]
+                chosen = cell.best(candidates, last)
+                keys[admissible[chosen]] = _TAKEN
+                del admissible[chosen]
+                self.sampled = admissible
+                cell.add(candidates[chosen])
+                return candidates[chosen]
+            lowest = min(keys, default=_TAKEN)
+            if lowest >= _TAKEN:
+                return None
+            bucket = _bucket(keys, lowest)
+            size = share * _CANDIDATES_PER_PICK
+            self.sampled = []
+            for position in bucket if len(bucket) <= size else rng.sample(bucket, size):
+                candidate = entries[position]
+                if lowest < _SEEN and candidate.item_id in seen:
+                    keys[position] += _SEEN
+                elif not _fits(candidate, used, groups):
+                    keys[position] = _TAKEN
+                else:
+                    self.sampled.append(position)
+
+
+def _fits(candidate: Candidate, used: set, groups: set) -> bool:
+    """Neither the item nor an enemy of it is in the form yet."""
+    return candidate.item_id not in used and getattr(candidate, "enemy_group", None) not in groups
+
+
+def _pool_size(pool: Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]]) -> int:
+    return sum(map(len, pool.values())) if isinstance(pool, Mapping) else len(pool)
+
+
+def _draw_plain(pool: Sequence[Candidate], keys: list[int], count: int, seen: set, used: set, groups: set,
+                rng: random.Random) -> list[Candidate]:
+    """A pool without competences or difficulties, drawn as before those existed (seed for seed).
+
+    Lazy buckets: ``keys[i]`` starts as the item's exposure. The lowest bucket is found with
+    ``min``; when it holds no more items than still needed they are all taken, else ``need`` are
+    sampled. Only a sampled item is checked against ``seen``, and a seen one is demoted by adding
+    ``_SEEN`` (it then ranks after every unseen item) and the loop samples again. Drawn or rejected
+    items (already in the form, or of an enemy group already in it) get ``_TAKEN``. Usually one
+    pass fills the cell, so the pool is read a few times in C and never sorted.
+    """
     chosen: list[Candidate] = []
     while len(chosen) < count:
         lowest = min(keys, default=_TAKEN)
@@ -229,42 +328,24 @@ def _draw_cell(pool: Sequence[Candidate], count: int, seen: set, exposure: Mappi
             break  # pool exhausted
         bucket = _bucket(keys, lowest)
         need = count - len(chosen)
-        if len(bucket) <= need:
-            sampled = bucket
-        else:
-            sampled = rng.sample(bucket, min(len(bucket), need * _CANDIDATES_PER_SLOT) if balanced else need)
-        admissible = []
-        for index in sampled:
-            item_id = pool[index].item_id
-            if lowest < _SEEN and item_id in seen:
+        for index in bucket if len(bucket) <= need else rng.sample(bucket, need):
+            candidate = pool[index]
+            if lowest < _SEEN and candidate.item_id in seen:
                 keys[index] += _SEEN
                 continue
-            if item_id in used:
-                keys[index] = _TAKEN  # already in the form (odd data): the loop draws another
-                continue
-            admissible.append(cell.triple(pool, index))
-        while admissible and len(chosen) < count:
-            entry = cell.best(admissible, need == 1) if len(admissible) > need else admissible[0]
-            admissible.remove(entry)
-            index = entry[0]
             keys[index] = _TAKEN
-            candidate = pool[index]
-            if candidate.item_id in used:
-                continue  # listed twice in the sample (odd data)
             group = getattr(candidate, "enemy_group", None)
-            if group is not None:
-                if group in groups:
-                    continue  # an enemy is in the form already
-                groups.add(group)
+            if candidate.item_id in used or group in groups:
+                continue  # already in the form, or an enemy is: the loop draws another
             used.add(candidate.item_id)
+            if group is not None:
+                groups.add(group)
             chosen.append(candidate)
-            cell.add(entry)
-            need -= 1
     return chosen
 
 
 def draw_form(cells: Sequence[tuple[str, str, int]],
-              pools: Mapping[tuple[str, str], Sequence[Candidate]], *,
+              pools: Mapping[tuple[str, str], Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]]], *,
               seed: int | str | bytes,
               candidate_seen: set,
               exposure: Mapping[Any, int]) -> list[Drawn]:
@@ -272,7 +353,8 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
 
     ``pools[(area, level)]``: the active versions of that cell's items (objects with
     ``item_id`` and ``version_id``, optionally ``competence``, ``enemy_group`` and
-    ``difficulty``: see ``PoolItem``). ``candidate_seen``: item ids this candidate has had in
+    ``difficulty``: see ``PoolItem``), or the same split by competence (competence -> entries),
+    which spares the draw the split. ``candidate_seen``: item ids this candidate has had in
     earlier attempts. ``exposure``: item id -> times drawn so far (absent means 0).
 
     Returns the form in blueprint order, cell by cell; within a cell the items are shuffled
@@ -288,7 +370,7 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
 
     :raise BankShortage: listing every cell that cannot be filled, with what is available.
     """
-    missing = check_coverage(cells, {(area, level): len(pools.get((area, level), ()))
+    missing = check_coverage(cells, {(area, level): _pool_size(pools.get((area, level), ()))
                                      for area, level, _ in cells})
     if missing:
         raise BankShortage(missing)
@@ -331,6 +413,8 @@ def _benchmark(repeat_count: int = 500) -> None:
                           for i in range(2000)]
         next_id += 2000
     plain = {cell: [PoolItem(c.item_id, c.version_id) for c in pool] for cell, pool in balanced.items()}
+    split = {cell: {competence: [c for c in pool if c.competence == competence]
+                    for competence in sorted({c.competence for c in pool})} for cell, pool in balanced.items()}
     exposure = {item_id: make.randrange(40, 60) for item_id in range(next_id)}
     seen = set(make.sample(range(next_id), 200))
     assert sum(c for _, _, c in cells) == 50 and len(cells) == 12
@@ -338,7 +422,8 @@ def _benchmark(repeat_count: int = 500) -> None:
 
     floor = min(timeit.repeat("sum(range(10**6))", number=10, repeat=5)) / 10
     print(f"floor in this run: sum(range(10**6)) {floor * 1000:.1f} ms (12 ms on the reference 2-core VM)")
-    for name, pools in (("competence, enemy group and difficulty", balanced), ("plain entries", plain)):
+    for name, pools in (("competence, enemy group and difficulty, split by competence as the service does",
+                         split), ("the same in one list per cell", balanced), ("plain entries", plain)):
         timings = []
         for run in range(repeat_count):
             start = time.perf_counter()

@@ -191,6 +191,18 @@ def test_draws_are_spread_over_the_competences():
         assert sorted(Counter(d.item_id % 3 for d in form).values()) == [2, 2, 3]
 
 
+def test_competences_are_spread_before_exposure_is_considered():
+    """Content balance is part of what a form measures: the least exposed items all being of one
+    competence does not give that competence the whole cell."""
+    pools = {("A", "x"): rich_pool(0, 12, competences=2)}  # C1: even ids, C2: odd ids
+    exposure = {i: 0 if i % 2 == 0 else 10 for i in range(12)}
+    for seed in range(30):
+        form = draw([("A", "x", 4)], pools, seed=seed, exposure=exposure)
+        assert Counter(d.item_id % 2 for d in form) == {0: 2, 1: 2}
+        # within each competence, the least exposed still come first
+        assert all(exposure[d.item_id] == min(exposure[i] for i in range(d.item_id % 2, 12, 2)) for d in form)
+
+
 def form_mean(form, difficulty):
     return sum(difficulty(d.item_id) for d in form) / len(form)
 
@@ -210,7 +222,7 @@ def test_difficulty_is_balanced_to_the_pools_mean():
 
 def test_balancing_keeps_exposure_and_unseen_first():
     difficulty = {1: 0.9, 2: 0.3, 3: 0.5, 4: 0.95, 5: 0.4, 6: 0.6}
-    pools = {("A", "x"): rich_pool(1, 6, difficulty=difficulty.get)}
+    pools = {("A", "x"): rich_pool(1, 6, competences=1, difficulty=difficulty.get)}
     exposure = {1: 5, 2: 0, 3: 1, 5: 3, 6: 1}  # 4 is absent: never drawn, exposure 0
     for seed in range(30):
         assert sorted(ids(draw([("A", "x", 2)], pools, seed=seed, exposure=exposure))) == [2, 4]
@@ -241,3 +253,15 @@ def test_entries_with_and_without_a_difficulty_mix():
     pool.insert(0, SimpleNamespace(item_id=99, version_id=99))
     for seed in range(20):
         assert len(set(ids(draw([("A", "x", 8)], {("A", "x"): pool}, seed=seed)))) == 8
+
+
+def test_a_pool_split_by_competence_draws_as_the_same_pool_in_one_list():
+    difficulty = {i: (i * 37 % 100) / 100 for i in range(90)}
+    flat = sorted(rich_pool(0, 90, competences=3, difficulty=difficulty.get, group=lambda i: i // 5),
+                  key=lambda c: c.competence)
+    split = {competence: [c for c in flat if c.competence == competence] for competence in ("C1", "C2", "C3")}
+    exposure = {i: i % 4 for i in range(90)}
+    for seed in range(20):
+        one = draw([("A", "x", 7)], {("A", "x"): flat}, seed=seed, seen={3, 4}, exposure=exposure)
+        two = draw([("A", "x", 7)], {("A", "x"): split}, seed=seed, seen={3, 4}, exposure=exposure)
+        assert one == two and len(one) == 7
