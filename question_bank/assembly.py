@@ -6,10 +6,10 @@ them for one attempt. The rule, in order of precedence:
 
 1. never the same ``item_id`` twice in one form (even if the data puts an item in two pools),
    and never two items of one ``enemy_group`` (items testing the same fact);
-2. when pool entries carry competences, the cell's draws are spread over them: each pick goes to
+2. items the candidate has not seen before come first (a retake must not reward memory);
+3. when pool entries carry competences, the cell's draws are spread over them: each pick goes to
    a competence drawn least so far in the cell (content balance is part of what the blueprint
    measures, so it comes before exposure);
-3. items the candidate has not seen before come first;
 4. then the items drawn least often overall (exposure control);
 5. among the items these rules leave equal, when entries carry a ``difficulty``, the cell's mean
    difficulty is kept at the pool's mean, so that two forms are equally hard for a borderline
@@ -198,8 +198,9 @@ def _draw_cell(pool: Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]
     sequence of entries with competences, or a mapping competence -> entries) is drawn
     round-robin over its competences, in an order shuffled once per cell, so that each pick goes
     to a competence drawn least so far; each competence gives its next item by ``_SubPool.pick``
-    (unseen first, least exposed first, then the difficulty rule of ``_Cell``). A competence with
-    nothing admissible left drops out of the round.
+    (least exposed first, then the difficulty rule of ``_Cell``). A first round takes only items
+    the candidate has not seen; a competence with none left drops out of it, and a second round
+    fills what remains from the seen ones.
     """
     if isinstance(pool, Mapping):
         subpools = [_SubPool(entries, exposure) for entries in pool.values() if entries]
@@ -215,19 +216,22 @@ def _draw_cell(pool: Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]
     rng.shuffle(subpools)
     share = -(-count // len(subpools)) if subpools else 0  # what one competence draws at most
     chosen: list[Candidate] = []
-    while len(chosen) < count and subpools:
-        for subpool in list(subpools):
-            if len(chosen) == count:
-                break
-            candidate = subpool.pick(cell, count - len(chosen) == 1, share, seen, used, groups, rng)
-            if candidate is None:
-                subpools.remove(subpool)  # nothing admissible left in this competence
-                continue
-            used.add(candidate.item_id)
-            group = getattr(candidate, "enemy_group", None)
-            if group is not None:
-                groups.add(group)
-            chosen.append(candidate)
+    for unseen_only in (True, False):  # items new to the candidate first, across competences
+        open_ = list(subpools)
+        while len(chosen) < count and open_:
+            for subpool in list(open_):
+                if len(chosen) == count:
+                    break
+                candidate = subpool.pick(cell, count - len(chosen) == 1, share, seen, used, groups, rng,
+                                         unseen_only=unseen_only)
+                if candidate is None:
+                    open_.remove(subpool)  # nothing admissible (and unseen, in the first round) left here
+                    continue
+                used.add(candidate.item_id)
+                group = getattr(candidate, "enemy_group", None)
+                if group is not None:
+                    groups.add(group)
+                chosen.append(candidate)
     return chosen
 
 
@@ -267,8 +271,9 @@ class _SubPool:
         self.sampled: list[int] = []
 
     def pick(self, cell: _Cell, last: bool, share: int, seen: set, used: set, groups: set,
-             rng: random.Random) -> Candidate | None:
-        """This competence's next item, or None when none is admissible.
+             rng: random.Random, *, unseen_only: bool = False) -> Candidate | None:
+        """This competence's next item, or None when none is admissible (or, with ``unseen_only``,
+        none the candidate has not seen).
 
         The least exposed bucket is sampled (``_CANDIDATES_PER_PICK`` entries per item the
         competence may draw) and the sample kept for the next picks; a seen entry is demoted below
@@ -286,7 +291,7 @@ class _SubPool:
                 cell.add(candidates[chosen])
                 return candidates[chosen]
             lowest = min(keys, default=_TAKEN)
-            if lowest >= _TAKEN:
+            if lowest >= _TAKEN or (unseen_only and lowest >= _SEEN):
                 return None
             bucket = _bucket(keys, lowest)
             size = share * _CANDIDATES_PER_PICK

@@ -334,7 +334,7 @@ def synthetic_pools(audience: str, sizes: Mapping[tuple[str, str], int],
 
 # -- the report: python -m question_bank.decision ------------------------------------------------
 
-PROPOSED_BLUEPRINTS = Path(__file__).resolve().parent / "content" / "blueprints-proposed.yaml"
+FIRST_BLUEPRINTS = Path(__file__).resolve().parent / "content" / "history" / "blueprints-v1.yaml"
 
 
 def planning_pools(blueprints: Sequence[Mapping[str, Any]], framework: Mapping[str, Any], multiple: int = 3, *,
@@ -375,8 +375,8 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Print the before/after table: the shipped blueprints (today's random draw) against the
-    proposed ones (balanced draw), on a bank grown to 3 × every cell from the priors."""
+    """Print the before/after table: the first blueprints (20-item forms, drawn at random) against
+    the earlier ones (balanced draw), on a bank of 3 × every cell drawn from the priors."""
     import argparse
 
     import yaml
@@ -384,22 +384,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     from question_bank import criteria
 
     parser = argparse.ArgumentParser(prog="python -m question_bank.decision", description=main.__doc__)
-    parser.add_argument("--proposed", type=Path, default=PROPOSED_BLUEPRINTS, help="YAML with the new versions")
+    parser.add_argument("--before", type=Path, default=FIRST_BLUEPRINTS, help="YAML with the earlier versions")
     parser.add_argument("--forms", type=int, default=200, help="pairs of forms per blueprint (200)")
     parser.add_argument("--mean", type=float, default=0.0, help="population mean on the θ scale (0)")
     parser.add_argument("--sd", type=float, default=1.0, help="population standard deviation (1)")
     parser.add_argument("--a-median", type=float, default=irt.PRIOR_A_MEDIAN,
                         help="median discrimination of the synthetic bank (1.0, the prior's)")
-    parser.add_argument("--frontier", action="store_true", help="also: consistency by pass percent, proposed")
+    parser.add_argument("--frontier", action="store_true", help="also: consistency by pass percent, shipped blueprints")
     args = parser.parse_args(argv)
 
     framework = criteria.read_framework()
-    shipped = criteria.read_blueprints(framework)
-    proposed = yaml.safe_load(args.proposed.read_text(encoding="utf-8"))["blueprints"]
+    current = criteria.read_blueprints(framework)
+    earlier = yaml.safe_load(args.before.read_text(encoding="utf-8"))["blueprints"]
     order = [area["code"] for area in framework["areas"]]
-    for blueprint in proposed:
+    for blueprint in earlier:
         blueprint["areas"] = [code for code in order if code in {cell["area"] for cell in blueprint["cells"]}]
-    pools = planning_pools([*shipped, *proposed], framework, a_median=args.a_median)
+    pools = planning_pools([*earlier, *current], framework, a_median=args.a_median)
     population = Population(args.mean, args.sd)
     print(f"Population N({args.mean}, {args.sd}²); {args.forms} pairs of forms per blueprint; a bank of 3 × every "
           f"cell drawn from the level priors (irt.prior_parameters, median a {args.a_median}); 'truly competent': "
@@ -408,8 +408,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     header = ["blueprint", "items", "pass %", "area rule", "reliab.", "SE@cut pp", "pass rate", "accuracy",
               "consist.", "kappa", "compet. failed on area", "form diff pp mean/p95"]
     rows = []
-    for before in shipped:
-        after = next((bp for bp in proposed if bp["code"] == before["code"]), None)
+    for before in earlier:
+        after = next((bp for bp in current if bp["code"] == before["code"]), None)
         audience_pools = pools[before["audience"]]
         rows.append(_row(f"{before['code']} v{before['version']} (random draw)", before,
                          decision_quality(before, audience_pools, population=population, forms=args.forms,
@@ -419,10 +419,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                              decision_quality(after, audience_pools, population=population, forms=args.forms)))
     print(format_table(header, rows))
 
-    print("\nForm-to-form difference at the cut, proposed blueprints (pp, mean / p95): today's random draw against "
+    print("\nForm-to-form difference at the cut, shipped blueprints (pp, mean / p95): today's random draw against "
           "the balanced draw; independent forms, and consecutive forms with exposure counted as the service does.\n")
     rows = []
-    for blueprint in proposed:
+    for blueprint in current:
         figures = []
         for exposure in (False, True):
             for balanced in (False, True):
@@ -434,10 +434,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "balanced, in rotation"], rows))
 
     if args.frontier:
-        print("\nConsistency (and pass rate) by pass percent, proposed blueprints with their area rule:\n")
+        print("\nConsistency (and pass rate) by pass percent, shipped blueprints with their area rule:\n")
         cuts = range(50, 81, 5)
         rows = []
-        for blueprint in proposed:
+        for blueprint in current:
             row = [f"{blueprint['code']} v{blueprint['version']}"]
             for cut in cuts:
                 bands = [{"code": "dat", "name": "Đạt", "min_percent": cut}, {"code": "chua_dat", "name": "Chưa đạt",

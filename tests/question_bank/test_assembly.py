@@ -203,6 +203,17 @@ def test_competences_are_spread_before_exposure_is_considered():
         assert all(exposure[d.item_id] == min(exposure[i] for i in range(d.item_id % 2, 12, 2)) for d in form)
 
 
+def test_items_not_seen_come_before_the_spread_over_competences():
+    """A retake must not reward memory: an unseen item of a competence already drawn beats a seen one."""
+    pools = {("A", "x"): rich_pool(0, 12, competences=2)}  # C1: even ids, C2: odd ids
+    seen = {0, 2, 4, 6, 8, 10}  # every C1 item
+    for seed in range(30):
+        form = draw([("A", "x", 4)], pools, seed=seed, seen=seen)
+        assert all(d.item_id % 2 == 1 for d in form)
+    # once the unseen ones run out, the seen ones fill the cell
+    assert len(draw([("A", "x", 8)], pools, seed=1, seen=seen)) == 8
+
+
 def form_mean(form, difficulty):
     return sum(difficulty(d.item_id) for d in form) / len(form)
 

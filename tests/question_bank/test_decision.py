@@ -5,7 +5,6 @@ more consistent decisions; balanced forms, smaller form-to-form differences)."""
 import itertools
 import math
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,8 +151,8 @@ def test_an_area_minimum_on_few_items_fails_competent_candidates():
 
 
 def test_balanced_forms_differ_less_at_the_cut_than_random_ones():
-    proposed = {bp["code"]: bp for bp in yaml.safe_load(decision.PROPOSED_BLUEPRINTS.read_text("utf-8"))["blueprints"]}
-    bp = proposed["BP-CCVC"]
+    shipped = {bp["code"]: bp for bp in criteria.read_blueprints(criteria.read_framework())}
+    bp = shipped["BP-CCVC"]
     pools = decision.synthetic_pools("cong_chuc", {(c["area"], c["level"]): 3 * c["count"] for c in bp["cells"]})
     for exposure in (False, True):
         random_draw = decision.decision_quality(bp, pools, balanced=False, exposure=exposure, forms=100)
@@ -180,19 +179,19 @@ def test_synthetic_pools_are_fixed_by_their_codes():
     assert np.mean([item.b for item in pool]) == pytest.approx(1.0, abs=0.1)
 
 
-# -- the proposal -----------------------------------------------------------------------------------
+# -- the redesign ----------------------------------------------------------------------------------
 
-def test_the_proposed_blueprints_are_valid_fifty_item_versions_of_the_shipped_ones():
+def test_the_shipped_blueprints_are_valid_fifty_item_versions_of_the_first_ones():
     framework = criteria.read_framework()
-    shipped = {bp["code"]: bp for bp in criteria.read_blueprints(framework)}
-    proposed = yaml.safe_load(Path(decision.PROPOSED_BLUEPRINTS).read_text("utf-8"))["blueprints"]
-    assert sorted(bp["code"] for bp in proposed) == sorted(shipped)
-    for bp in proposed:
+    first = {bp["code"]: bp for bp in yaml.safe_load(decision.FIRST_BLUEPRINTS.read_text("utf-8"))["blueprints"]}
+    shipped = criteria.read_blueprints(framework)
+    assert sorted(bp["code"] for bp in shipped) == sorted(first)
+    for bp in shipped:
         validate_blueprint(bp, audiences=[a["code"] for a in framework["audiences"]],
                            areas=[a["code"] for a in framework["areas"]],
                            levels=[lv["code"] for lv in framework["levels"]])
         assert sum(cell["count"] for cell in bp["cells"]) == 50
-        assert bp["version"] == shipped[bp["code"]]["version"] + 1 and bp["audience"] == shipped[bp["code"]]["audience"]
+        assert bp["version"] == first[bp["code"]]["version"] + 1 and bp["audience"] == first[bp["code"]]["audience"]
 
 
 def test_the_report_prints_the_before_and_after_table(capsys):

@@ -40,7 +40,7 @@ def test_rule_from_each_shipped_blueprint():
     blueprints = {bp["code"]: bp for bp in yaml.safe_load(BLUEPRINTS.read_text("utf-8"))["blueprints"]}
     rules = {code: ScoringRule.from_blueprint(bp) for code, bp in blueprints.items()}
     ccvc = rules["BP-CCVC"]
-    assert ccvc.pass_percent == 60 and ccvc.area_min_percent == 40
+    assert ccvc.pass_percent == 60 and ccvc.area_min_percent == 25 and ccvc.area_min_items == 7
     assert ccvc.multiple_response_partial is True and ccvc.ordering_partial is False
     assert ccvc.points_per_item == 1
     assert ccvc.bands[0] == Band("gioi", "Giỏi", Fraction(85))
