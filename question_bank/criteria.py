@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from question_bank.scoring import validate_blueprint
+
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LETTERS = string.ascii_uppercase
 
@@ -49,26 +51,26 @@ def read_framework(directory: Path = CONTENT_DIR) -> dict:
 
 
 def read_blueprints(framework: dict, directory: Path = CONTENT_DIR) -> list[dict]:
+    """The blueprints, each with ``areas`` (the areas of its cells, in the framework's order) added
+    and checked whole by ``scoring.validate_blueprint``: a rule that could not score an attempt
+    is refused here, when it is loaded, not at the first submit."""
     data, _ = _read_yaml(directory / "blueprints.yaml")
-    audiences = {a["code"] for a in framework["audiences"]}
-    areas = {a["code"] for a in framework["areas"]}
-    levels = {lv["code"] for lv in framework["levels"]}
+    codes = {"audiences": [a["code"] for a in framework["audiences"]],
+             "areas": [a["code"] for a in framework["areas"]],
+             "levels": [lv["code"] for lv in framework["levels"]]}
     for bp in data["blueprints"]:
-        where = f"blueprints.yaml: {bp.get('code')}"
-        if bp["audience"] not in audiences:
-            raise CriteriaError(f"{where}: đối tượng không tồn tại {bp['audience']}")
-        for cell in bp["cells"]:
-            if cell["area"] not in areas or cell["level"] not in levels or cell["count"] < 1:
-                raise CriteriaError(f"{where}: ô không hợp lệ {cell}")
-        covered = {cell["area"] for cell in bp["cells"]}
-        if not bp["bands"] or bp["bands"][-1]["min_percent"] != 0:
-            raise CriteriaError(f"{where}: bậc xếp loại cuối cùng phải bắt đầu từ 0%")
-        bp["areas"] = [a["code"] for a in framework["areas"] if a["code"] in covered]
+        covered = {cell.get("area") for cell in bp.get("cells") or [] if isinstance(cell, dict)}
+        bp["areas"] = [code for code in codes["areas"] if code in covered]
+        try:
+            validate_blueprint(bp, **codes)
+        except ValueError as error:
+            raise CriteriaError(f"blueprints.yaml: {error}") from None
     return data["blueprints"]
 
 
 def read_item_files(directory: Path = CONTENT_DIR / "items") -> list[dict]:
-    """Authored items (letters for keys) as interchange dicts (0-based indices)."""
+    """Authored items (letters for keys) as interchange dicts (0-based indices), retired ones included
+    (``status`` says which)."""
     items = []
     for path in sorted(directory.glob("*.yaml")):
         data, _ = _read_yaml(path)
@@ -100,7 +102,20 @@ def authored_to_interchange(entry: dict, where: str) -> dict:
         "level": entry.get("level"),
         "audiences": entry.get("audiences") or [],
         "source": entry.get("source"),
+        "enemy_group": entry.get("enemy_group"),
+        "status": _status(entry, where),
+        "retired_reason": entry.get("retired_reason"),
     }
+
+
+def _status(entry: dict, where: str) -> str:
+    """`active` (the default) or `retired`; a retired item keeps its code, never reused, and says why."""
+    status = entry.get("status", "active")
+    if status not in ("active", "retired"):
+        raise CriteriaError(f"{where}: trạng thái phải là active hoặc retired (nhận được {status!r})")
+    if status == "retired" and not entry.get("retired_reason"):
+        raise CriteriaError(f"{where}: câu hỏi ngừng dùng phải có retired_reason")
+    return status
 
 
 def _letter_index(letter, options, where) -> int:

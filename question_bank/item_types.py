@@ -178,17 +178,18 @@ class ItemType:
         raise NotImplementedError
 
     @classmethod
-    def credit(cls, stored_key: Any, answer: Any, *, partial: bool) -> Fraction:
+    def credit(cls, stored_key: Any, answer: Any, *, partial: bool, option_count: int | None = None) -> Fraction:
         """The exact credit in [0, 1] for ``answer``; ``None`` or a malformed answer earns 0.
 
-        This is where each type's grading rule lives; scoring sums these exactly.
+        This is where each type's grading rule lives; scoring sums these exactly. ``option_count``
+        (the number of stored options) is needed only by multiple-response partial credit.
         """
         raise NotImplementedError
 
     @classmethod
-    def grade(cls, stored_key: Any, answer: Any, *, partial: bool) -> float:
+    def grade(cls, stored_key: Any, answer: Any, *, partial: bool, option_count: int | None = None) -> float:
         """``credit`` as a float, for callers that do not need exact arithmetic."""
-        return float(cls.credit(stored_key, answer, partial=partial))
+        return float(cls.credit(stored_key, answer, partial=partial, option_count=option_count))
 
     @classmethod
     def candidate_options(cls, stored_options: Sequence[StoredOption],
@@ -289,7 +290,7 @@ class SingleChoice(ItemType):
             raise AnswerShapeError(f"Không có phương án mã “{_show(answer)}”.")
 
     @classmethod
-    def credit(cls, stored_key, answer, *, partial):
+    def credit(cls, stored_key, answer, *, partial, option_count=None):
         """1 for the keyed option, else 0; ``partial`` does not apply."""
         return _ONE if isinstance(answer, str) and answer == stored_key else _ZERO
 
@@ -355,15 +356,19 @@ class MultipleResponse(ItemType):
         cls._check_id_list(stored_options, answer, message)
 
     @classmethod
-    def credit(cls, stored_key, answer, *, partial):
-        """All-or-nothing, or partial credit as in Moodle's multiple-answer questions.
+    def credit(cls, stored_key, answer, *, partial, option_count=None):
+        """All-or-nothing, or partial credit that ticking everything cannot earn.
 
         ``partial=False``: 1 only when the set of selected ids equals the set of correct ids.
 
-        ``partial=True``: with ``n`` correct options, each correct option selected earns
-        ``+1/n`` and each wrong option selected costs ``-1/n``; the sum is floored at 0. So
-        ticking every option earns ``(n - wrong)/n`` floored at 0, never a full mark, and an
-        answer made only of wrong options earns 0, never a negative score.
+        ``partial=True``: with ``n`` correct options among ``option_count``, so ``w = option_count
+        - n`` wrong ones, each correct option selected earns ``+1/n`` and each wrong option
+        selected costs ``-1/w``; the sum is floored at 0. Ticking every option earns ``1 - 1 =
+        0``, an answer made only of wrong options 0 (never negative), the key alone 1. The earlier
+        rule charged ``-1/n`` per wrong option, so ticking all four options of an item keyed 3
+        of 4 earned 2/3; results scored by it are stored and never rescored.
+
+        :raise ValueError: partial credit without ``option_count``, or with no wrong option.
         """
         if not isinstance(answer, list | tuple):
             return _ZERO
@@ -371,9 +376,12 @@ class MultipleResponse(ItemType):
         selected = {option_id for option_id in answer if isinstance(option_id, str)}
         if not partial:
             return _ONE if selected == correct else _ZERO
+        if option_count is None or option_count <= len(correct):
+            raise ValueError(f"multiple-response partial credit needs the option count (got {option_count!r} "
+                             f"for {len(correct)} correct options)")
         hits = len(selected & correct)
         misses = len(selected - correct)
-        return max(_ZERO, Fraction(hits - misses, len(correct)))
+        return max(_ZERO, Fraction(hits, len(correct)) - Fraction(misses, option_count - len(correct)))
 
 
 class TrueFalse(ItemType):
@@ -424,7 +432,7 @@ class TrueFalse(ItemType):
             raise AnswerShapeError("Câu trả lời phải là true (Đúng) hoặc false (Sai).")
 
     @classmethod
-    def credit(cls, stored_key, answer, *, partial):
+    def credit(cls, stored_key, answer, *, partial, option_count=None):
         """1 when the boolean matches the key, else 0 (1 and 0 are not booleans)."""
         return _ONE if isinstance(answer, bool) and answer is stored_key else _ZERO
 
@@ -484,7 +492,7 @@ class Ordering(ItemType):
             raise AnswerShapeError(f"Câu trả lời còn thiếu phương án: {', '.join(map(_show, missing))}.")
 
     @classmethod
-    def credit(cls, stored_key, answer, *, partial):
+    def credit(cls, stored_key, answer, *, partial, option_count=None):
         """All-or-nothing, or the share of neighbouring pairs in the right relative order.
 
         ``partial=False``: 1 only for exactly the keyed order.

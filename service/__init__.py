@@ -6,7 +6,7 @@ from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
 
 from . import config as config_module
-from . import ratelimit, unit_of_work
+from . import headers, input_guard, ratelimit, unit_of_work
 from .extensions import api, csrf, db, migrate
 
 
@@ -40,10 +40,12 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     api.init_app(app)
+    input_guard.init_app(app, api)  # before any route is added: it bounds <int:…>
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     ratelimit.init_app(app)
     csrf.init_app(app)
     unit_of_work.init_app(app)
+    headers.init_app(app)
 
     from .errors import register_error_handlers
 

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from . import audit
 from .auth import hash_password
 from .extensions import db
 from .models import ROLES, Audience, Unit, User
@@ -132,8 +133,6 @@ def import_accounts(rows: list[list[str]], actor: User, *, import_valid: bool = 
         return report
     savepoint.commit()
     report["imported"] = True
-    from . import audit
-
     audit.record(actor, "users.import", "users", len(report["created"]),
                  created=[e["username"] for e in report["created"]], errors=len(report["errors"]))
     return report
@@ -150,3 +149,4 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.token_version += 1
     db.session.flush()
+    audit.record(user, "user.password_change", "user", user.id)

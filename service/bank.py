@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import secrets
 from typing import NamedTuple
 
@@ -25,6 +26,7 @@ from .models import (
 )
 from .models.bank import item_version_audiences
 
+ENEMY_GROUP = re.compile(r"(?=.{1,80}$)[a-z0-9]+(-[a-z0-9]+)*")
 CONTENT_FIELDS = ("type", "stem", "options", "key", "explanation", "competence", "level", "audiences", "source")
 
 
@@ -43,7 +45,8 @@ def load_framework(data: dict) -> tuple[FrameworkVersion, bool]:
         for c in area["competences"]:
             competence_position += 1
             _upsert(Competence, c["code"], area_code=area["code"], name=c["name"], position=competence_position,
-                    plan_refs=c.get("plan", []), digcomp=c.get("digcomp", []), iu=c.get("iu", []))
+                    plan_refs=c.get("plan", []), digcomp=c.get("digcomp", []), iu=c.get("iu", []),
+                    qd757=c.get("qd757"), tt02=c.get("tt02"))
     version = db.session.scalar(select(FrameworkVersion).where(FrameworkVersion.version == data["version"]))
     if version is not None:
         return version, False
@@ -96,6 +99,8 @@ def load_blueprints(blueprints: list[dict], framework_version: str) -> int:
 def content_hash(data: dict) -> str:
     canonical = {name: data.get(name) for name in CONTENT_FIELDS}
     canonical["audiences"] = sorted(canonical["audiences"] or [])
+    if data.get("enemy_group"):  # hashed only when set, so items without one keep the hash they had
+        canonical["enemy_group"] = data["enemy_group"]
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -116,6 +121,10 @@ def validate_item_data(data: dict) -> list[tuple[str, str]]:
     for code in audiences:
         if db.session.get(Audience, code) is None:
             problems.append(("audiences", f"Đối tượng không tồn tại: {code!r}"))
+    group = data.get("enemy_group")
+    if group is not None and not (isinstance(group, str) and ENEMY_GROUP.fullmatch(group)):
+        problems.append(("enemy_group", "Nhóm loại trừ chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang "
+                                        "(tối đa 80 ký tự), ví dụ «xac-thuc-hai-lop»."))
     problems.extend(get_item_type(data["type"]).validate_definition(data.get("options") or [], data.get("key")))
     return problems
 
@@ -140,6 +149,7 @@ def _new_version(item: Item, data: dict, *, author: User | None, status: str,
         key=key,
         explanation=data.get("explanation") or "",
         source=data.get("source"),
+        enemy_group=data.get("enemy_group") or None,
         competence_code=data["competence"],
         level_code=data["level"],
         content_sha256=content_hash(data),
@@ -242,6 +252,24 @@ def upsert_loaded_item(data: dict, *, status: str = "active", actor: User | None
     db.session.flush()
     audit.record(actor, "item.load", "item", item.id, version=version.number, status=status)
     return Upserted("updated", item.code)
+
+
+def retire_loaded_item(data: dict, *, actor: User | None = None) -> Upserted:
+    """For `bank load`: an item the files mark retired stops being drawn. Its code stays taken: an item
+    never seen before is stored retired."""
+    item = db.session.scalar(select(Item).where(Item.code == data["code"]))
+    if item is None:
+        item = create_item(data, actor, status="retired")
+        return Upserted("retired", item.code)
+    active = [version for version in item.versions if version.status == "active"]
+    if not active:
+        return Upserted("skipped", item.code)
+    for version in active:
+        version.status = "retired"
+    db.session.flush()
+    audit.record(actor, "item.retire", "item", item.id, versions=[v.number for v in active],
+                 reason=data.get("retired_reason"))
+    return Upserted("retired", item.code)
 
 
 TRANSITIONS = {

@@ -3,11 +3,12 @@ commits when it returns and rolls back when it fails (service/unit_of_work.py)."
 
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
 
-from . import unit_of_work
+from . import audit, unit_of_work
 from .extensions import db
 from .models import ROLES
 
@@ -21,6 +22,64 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys)
     app.cli.add_command(certificates)
     app.cli.add_command(verify_offline)
+    app.cli.add_command(backup)
+    from flask_migrate.cli import db as db_group
+
+    db_group.add_command(grant_runtime)
+
+
+@click.group(help="Sao lưu và phục hồi CSDL cùng thư mục khóa.")
+def backup():
+    pass
+
+
+@backup.command("create")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@unit_of_work.command
+def backup_create(archive):
+    """Write the database and KEYS_DIR to ARCHIVE (a .tar.gz readable by its owner only)."""
+    from . import backup as backups
+
+    try:
+        manifest = backups.create(archive)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit.record(None, "backup.create", "backup", archive.name, counts=manifest["counts"])
+    counts = ", ".join(f"{name} {n}" for name, n in manifest["counts"].items())
+    click.echo(f"Đã sao lưu vào {archive}: {len(manifest['files'])} tệp; {counts}.")
+
+
+@backup.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@unit_of_work.command
+def backup_restore(archive):
+    """Restore ARCHIVE into an empty database and an empty KEYS_DIR, and check the row counts."""
+    from . import backup as backups
+
+    try:
+        manifest = backups.restore(archive)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit.record(None, "backup.restore", "backup", archive.name, created_at=manifest["created_at"])
+    click.echo(f"Đã phục hồi bản sao lưu lúc {manifest['created_at']} (lược đồ {manifest['alembic_revision']}); "
+               "số dòng khớp với bản sao lưu.")
+
+
+@click.command("grant-runtime")
+@click.argument("role")
+@unit_of_work.command
+def grant_runtime(role):
+    """Grant the runtime database ROLE what the service needs and no more (PostgreSQL; run as the owner
+    after every `db upgrade`)."""
+    from .dbroles import RoleError
+    from .dbroles import grant_runtime as grant
+
+    try:
+        tables = grant(role)
+    except RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit.record(None, "db.grant_runtime", "database_role", role, tables=len(tables))
+    click.echo(f"Đã cấp quyền cho {role} trên {len(tables)} bảng (nhật ký quản trị: chỉ đọc và thêm).")
 
 
 @click.group(help="Quản lý tài khoản.")
@@ -54,6 +113,7 @@ def create_user(username, role, unit_code, full_name, birth_date, audience_code,
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    audit.record(None, "user.create", "user", user.id, username=user.username, role=user.role)
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
 
 
@@ -70,7 +130,7 @@ def bank_load():
     """Load the shipped criteria, blueprints and starter bank from question_bank/content (idempotent)."""
     from question_bank import criteria
 
-    from .bank import load_blueprints, load_framework, upsert_loaded_item, validate_item_data
+    from .bank import load_blueprints, load_framework, retire_loaded_item, upsert_loaded_item, validate_item_data
 
     try:
         framework = criteria.read_framework()
@@ -87,13 +147,14 @@ def bank_load():
     if problems:
         lines = "\n".join(f"  {code} · {field}: {message}" for code, field, message in problems)
         raise click.ClickException(f"Ngân hàng câu hỏi có lỗi, không nạp gì:\n{lines}")
-    counts = {"created": 0, "updated": 0, "skipped": 0}
+    counts = {"created": 0, "updated": 0, "skipped": 0, "retired": 0}
     for item in items:
-        counts[upsert_loaded_item(item).result] += 1
+        loaded = retire_loaded_item(item) if item["status"] == "retired" else upsert_loaded_item(item)
+        counts[loaded.result] += 1
     click.echo(
         f"Khung năng lực {version.version} ({'mới' if new_framework else 'đã có'}); "
         f"cấu trúc đề mới: {added_blueprints}; câu hỏi: tạo {counts['created']}, "
-        f"cập nhật {counts['updated']}, giữ nguyên {counts['skipped']}."
+        f"cập nhật {counts['updated']}, ngừng dùng {counts['retired']}, giữ nguyên {counts['skipped']}."
     )
 
 
@@ -196,9 +257,15 @@ def keys():
 @unit_of_work.command
 def keys_init():
     """Create the development CA, the PDF signing certificate and a token key under KEYS_DIR if missing."""
-    from .keystore import init_keys, keys_dir
+    from sqlalchemy import select
 
+    from .keystore import init_keys, keys_dir
+    from .models import TokenKey
+
+    known = set(db.session.scalars(select(TokenKey.kid)))
     row = init_keys()
+    if row.kid not in known:
+        audit.record(None, "key.init", "token_key", row.kid, status=row.status)
     click.echo(f"Khóa ở {keys_dir()}; khóa ký mã QR {row.kid} ({row.status}).")
 
 
@@ -254,6 +321,7 @@ def certificates_render(limit, shard):
     for _ in render_pending(query.order_by(Certificate.id), limit):
         db.session.commit()  # each signed PDF is kept as soon as it is made
         done += 1
+    audit.record(None, "certificates.render", "certificates", shard, rendered=done)
     click.echo(f"Đã tạo và ký {done} tệp PDF trong {time.perf_counter() - started:.2f} giây.")
 
 

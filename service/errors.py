@@ -2,6 +2,7 @@
 ``{"code": "<machine code>", "status": <http status>, "message": "<Vietnamese text>", "errors": {field: [..]}}``."""
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import unit_of_work
@@ -18,7 +19,10 @@ MESSAGES = {
     422: ("validation_error", "Dữ liệu không hợp lệ."),
     429: ("too_many_requests", "Quá nhiều yêu cầu, vui lòng thử lại sau."),
     500: ("internal_error", "Lỗi hệ thống."),
+    503: ("service_unavailable", "Dịch vụ tạm thời không truy cập được cơ sở dữ liệu, vui lòng thử lại sau ít phút."),
 }
+
+RETRY_AFTER_SECONDS = "5"  # a database restart or fail-over takes seconds; clients retry then
 
 
 class ApiError(Exception):
@@ -66,14 +70,23 @@ def _validation_errors(exc: HTTPException):
     return flat or messages
 
 
-def _html_error(status: int, exc: HTTPException | None = None):
+def _html_error(status: int, exc: HTTPException | None = None, headers: dict | None = None):
     """A Vietnamese error page for the web pages (the API always answers JSON)."""
     from flask import render_template
 
     body = render_template("error.html", status=status, message=MESSAGES.get(status, ("error", "Lỗi."))[1])
     kept = {"retry-after", "allow"}
-    headers = {k: v for k, v in (exc.get_headers() if exc is not None else []) if k.lower() in kept}
+    headers = dict(headers or {})
+    headers.update((k, v) for k, v in (exc.get_headers() if exc is not None else []) if k.lower() in kept)
     return body, status, headers
+
+
+def database_unreachable(exc: Exception) -> bool:
+    """Whether a database error means the database cannot be reached (down, restarting, connection
+    dropped), as opposed to a fault in the statement."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -105,6 +118,23 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         for name, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
             response.headers[name] = value
+        return response
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(exc: DBAPIError):
+        if not database_unreachable(exc):
+            return handle_unexpected(exc)
+        app.logger.warning("database unreachable: %s", exc.__class__.__name__)
+        from .extensions import db
+
+        db.session.rollback()  # the connection is gone; the next request checks out a fresh one
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+        if not wants_json():
+            # The page is rendered without touching the database (no signed-in user is looked up).
+            return _html_error(503, headers=headers)
+        response = jsonify(error_body(503))
+        response.status_code = 503
+        response.headers.update(headers)
         return response
 
     @app.errorhandler(Exception)

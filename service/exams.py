@@ -219,18 +219,20 @@ def start_or_resume(session: ExamSession, user: User, now: datetime) -> tuple[At
 def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -> Attempt:
     blueprint = session.blueprint
     seed = secrets.randbits(63)
-    pools: dict[tuple[str, str], list[PoolItem]] = {}
+    pools: dict[tuple[str, str], dict[str, list[PoolItem]]] = {}  # split by competence, as draw_form takes
     exposure: dict[int, int] = {}
     rows = db.session.execute(
-        select(ItemVersion.item_id, ItemVersion.id, Competence.area_code, ItemVersion.level_code, Item.exposure)
+        select(ItemVersion.item_id, ItemVersion.id, Competence.area_code, ItemVersion.level_code, Item.exposure,
+               ItemVersion.competence_code, ItemVersion.enemy_group)
         .join(Item, Item.id == ItemVersion.item_id)
         .join(Competence, Competence.code == ItemVersion.competence_code)
         .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
         .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
         .order_by(ItemVersion.id)
     )
-    for item_id, version_id, area, level, times_drawn in rows:
-        pools.setdefault((area, level), []).append(PoolItem(item_id, version_id))
+    for item_id, version_id, area, level, times_drawn, competence, enemy_group in rows:
+        pools.setdefault((area, level), {}).setdefault(competence, []).append(
+            PoolItem(item_id, version_id, competence, enemy_group))
         exposure[item_id] = times_drawn
     seen = set(db.session.scalars(
         select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
@@ -387,7 +389,8 @@ def score_attempt(attempt: Attempt) -> dict:
         .join(Competence, Competence.code == ItemVersion.competence_code)
         .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
     ).all()
-    responses = [ScoredResponse(area=area, type=v.type, key=v.key, answer=ai.answer) for ai, v, area in rows]
+    responses = [ScoredResponse(area=area, type=v.type, key=v.key, answer=ai.answer, option_count=len(v.options))
+                 for ai, v, area in rows]
     result = score(rule, responses, blueprint.spec["areas"])
     for (ai, _, _), credit in zip(rows, result.item_credits, strict=True):
         ai.credit = float(credit)

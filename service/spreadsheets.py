@@ -10,7 +10,8 @@ MAX_COLUMN_WIDTH = 45
 
 
 def table_xlsx(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> bytes:
-    """A sheet with `title` in row 1, the column labels in row 2 and one row per dict (values by column key)."""
+    """A sheet with `title` in row 1, the column labels in row 2 and one row per dict (values by column key).
+    Strings are written as text cells, whatever they start with."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
@@ -21,6 +22,9 @@ def table_xlsx(title: str, columns: list[tuple[str, str]], rows: list[dict]) -> 
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([row.get(key) for key, _ in columns])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: a name such as "=HYPERLINK(…)" is never a live formula
     for index, (key, label) in enumerate(columns, start=1):
         longest = max([len(label), *(len(str(row.get(key) or "")) for row in rows)])
         sheet.column_dimensions[get_column_letter(index)].width = min(longest + 2, MAX_COLUMN_WIDTH)

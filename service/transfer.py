@@ -55,7 +55,7 @@ def interchange_of(version: ItemVersion) -> dict:
     return {
         "code": version.item.code, "type": version.type, "stem": version.stem, "options": options, "key": key,
         "explanation": version.explanation, "competence": version.competence_code, "level": version.level_code,
-        "audiences": version.audience_codes, "source": version.source,
+        "audiences": version.audience_codes, "source": version.source, "enemy_group": version.enemy_group,
     }
 
 

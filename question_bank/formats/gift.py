@@ -32,6 +32,8 @@ SatHach additions, which Moodle reads as plain comments:
 
       // sathach: {"competence": "AT.3", "level": "co_ban", "audiences": ["cong_chuc"], "source": null}
 
+  with ``"enemy_group": "…"`` added when the item has one (items testing the same fact, never in one form).
+
   It is written only when the item has metadata; keys left out mean "none".
 - Ordering: GIFT has no ordering type. An ordering item is exported as a block of comment
   lines only, the last of them holding the whole item::
@@ -42,10 +44,19 @@ SatHach additions, which Moodle reads as plain comments:
   so a GIFT export re-imports to the same bank.
 """
 
+import io
 import json
 import re
 
-from .interchange import ParseResult, file_error, make_item, multiple_key_from_weights, single_key_from_weights
+from .interchange import (
+    MAX_QUESTIONS,
+    ParseResult,
+    file_error,
+    make_item,
+    multiple_key_from_weights,
+    single_key_from_weights,
+    too_many_questions,
+)
 from .text import clean_text, html_to_text, optional_text
 
 # While the structure of a question is parsed, each escaped control character stands as a
@@ -71,37 +82,48 @@ def parse(data: bytes) -> ParseResult:
         return file_error("Tệp GIFT không đọc được: tệp phải dùng mã UTF-8.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = ParseResult()
-    for first_line, lines in _blocks(text):
-        _read_block(result, first_line, lines)
+    for count, (first_line, lines) in enumerate(_blocks(text), start=1):
+        if count > MAX_QUESTIONS:
+            return too_many_questions()
+        if len(lines) > MAX_LINES_PER_QUESTION:
+            result.error(f"dòng {first_line}", None, f"Câu hỏi dài hơn {MAX_LINES_PER_QUESTION} dòng.")
+            continue
+        _read_block(result, lines)
     return result
 
 
+# A question longer than this is not a question; its further lines are not kept.
+MAX_LINES_PER_QUESTION = 200
+
+
 def _blocks(text: str):
-    """(number of the first line, lines) for each run of non-blank lines."""
-    block: list[str] = []
+    """(number of the first line, [(number, line), …]) for each run of non-blank lines that holds a question
+    or a «// sathach:» line. Lines are read one at a time and plain comments are dropped as they are read, so
+    memory follows the questions, not the file; a block stops keeping lines beyond MAX_LINES_PER_QUESTION."""
+    block: list[tuple[int, str]] = []
     start = 0
-    # split("\n") rather than splitlines(): only "\n" ends a line in GIFT, as in Moodle.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            if not block:
-                start = number
-            block.append(line)
-        elif block:
-            yield start, block
-            block = []
-    if block:
+    # A StringIO with newline="\n" splits on "\n" only, as Moodle does (not on other line separators).
+    for number, line in enumerate(io.StringIO(text, newline="\n"), start=1):
+        line = line.strip()
+        if not line:
+            if start:
+                yield start, block
+            block, start = [], 0
+            continue
+        start = start or number
+        keep = not line.startswith("//") or ("sathach" in line and _SATHACH_COMMENT.match(line))
+        if keep and len(block) <= MAX_LINES_PER_QUESTION:
+            block.append((number, line))
+    if start:
         yield start, block
 
 
-def _read_block(result: ParseResult, first_line: int, lines: list[str]) -> None:
+def _read_block(result: ParseResult, lines: list[tuple[int, str]]) -> None:
     text_lines, sathach_lines = [], []
     question_line = None
-    for number, line in enumerate(lines, start=first_line):
-        line = line.strip()
+    for number, line in lines:
         if line.startswith("//"):
-            match = _SATHACH_COMMENT.match(line)
-            if match:
-                sathach_lines.append((number, match.group(1)))
+            sathach_lines.append((number, _SATHACH_COMMENT.match(line).group(1)))
         else:
             question_line = question_line or number
             text_lines.append(line)
@@ -232,7 +254,7 @@ def _read_ordering(result: ParseResult, line_number: int, data: dict, problems: 
 
 
 def _metadata(data: dict, problems: list) -> dict:
-    """competence, level, audiences and source from a sathach comment."""
+    """competence, level, audiences, source and enemy group from a sathach comment."""
     audiences = data.get("audiences") or []
     if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
         problems.append(("audiences", "«audiences» trong dòng sathach phải là danh sách mã."))
@@ -242,6 +264,7 @@ def _metadata(data: dict, problems: list) -> dict:
         "level": _json_text(data, "level", problems),
         "audiences": [clean_text(audience) for audience in audiences],
         "source": _json_text(data, "source", problems),
+        "enemy_group": _json_text(data, "enemy_group", problems),
     }
 
 
@@ -337,7 +360,11 @@ def _ordering_block(item: dict) -> str:
 
 
 def _item_metadata(item: dict) -> dict:
-    return {name: item[name] for name in ("competence", "level", "audiences", "source")}
+    """The metadata a sathach comment carries; an enemy group only when the item has one."""
+    metadata = {name: item[name] for name in ("competence", "level", "audiences", "source")}
+    if item.get("enemy_group"):
+        metadata["enemy_group"] = item["enemy_group"]
+    return metadata
 
 
 def _percent(value: float) -> str:

@@ -11,6 +11,14 @@ from typing import Literal
 
 from ..item_types import ITEM_TYPES, get_item_type
 
+# One file holds at most this many questions, in every format: reading stops beyond it, so a small file
+# of many tiny questions cannot cost the server minutes and hundreds of megabytes.
+MAX_QUESTIONS = 5000
+
+
+def too_many_questions() -> "ParseResult":
+    return file_error(f"Tệp có hơn {MAX_QUESTIONS} câu hỏi; hãy chia thành nhiều tệp nhỏ hơn.")
+
 FILE_LOCATION = "tệp"
 
 # Question types of Moodle (and GIFT) that SatHach does not hold, named for the person
@@ -87,6 +95,7 @@ def make_item(
     level: str | None = None,
     audiences: list[str] | None = None,
     source: str | None = None,
+    enemy_group: str | None = None,
 ) -> dict:
     return {
         "code": code,
@@ -99,6 +108,7 @@ def make_item(
         "level": level,
         "audiences": audiences or [],
         "source": source,
+        "enemy_group": enemy_group,
     }
 
 
@@ -115,7 +125,7 @@ def check_item(item: dict) -> list[tuple[str, str]]:
 
 def _check_metadata(item: dict) -> list[tuple[str, str]]:
     problems = []
-    for name in ("code", "competence", "level", "source"):
+    for name in ("code", "competence", "level", "source", "enemy_group"):
         value = item.get(name)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             problems.append((name, "Giá trị phải là chuỗi ký tự khác rỗng hoặc để trống."))

@@ -16,7 +16,8 @@ makes the whole file one error):
   ``markdown`` are kept as written. General feedback becomes the explanation.
 - code: ``<idnumber>`` when it is filled, else ``<name>``, else none.
 - Metadata rides in ``<tags>``, one tag each: ``competence:AT.3``, ``level:co_ban``,
-  ``audience:cong_chuc`` (one tag per audience), ``source:…``. Other tags are ignored.
+  ``audience:cong_chuc`` (one tag per audience), ``source:…``, ``enemy_group:…`` (items testing the
+  same fact, never drawn into one form). Other tags are ignored.
 
 Writing uses ``plain_text`` for every text, which Moodle shows as written (line breaks and
 all), so an export reads back unchanged. An item without a code gets an empty ``<name>``.
@@ -28,12 +29,20 @@ import xml.etree.ElementTree as ET
 import defusedxml
 import defusedxml.ElementTree
 
-from .interchange import ParseResult, file_error, make_item, multiple_key_from_weights, single_key_from_weights
+from .interchange import (
+    MAX_QUESTIONS,
+    ParseResult,
+    file_error,
+    make_item,
+    multiple_key_from_weights,
+    single_key_from_weights,
+    too_many_questions,
+)
 from .text import clean_text, html_to_text, optional_text
 
 SUPPORTED_TYPES = {"multichoice", "truefalse", "ordering"}
 
-_TAG_FIELDS = {"competence": "competence", "level": "level", "source": "source"}
+_TAG_FIELDS = {"competence": "competence", "level": "level", "source": "source", "enemy_group": "enemy_group"}
 _AUDIENCE_TAG = "audience"
 
 _INVALID = "Tệp XML không hợp lệ hoặc không an toàn: "
@@ -61,6 +70,8 @@ def parse(data: bytes) -> ParseResult:
         if question.get("type") == "category":
             continue
         number += 1
+        if number > MAX_QUESTIONS:
+            return too_many_questions()
         _read_question(result, number, question)
     return result
 
@@ -139,7 +150,7 @@ def _ordering_options(answers: list) -> list[str]:
 
 
 def _metadata(question: ET.Element, problems: list) -> dict:
-    metadata = {"competence": None, "level": None, "audiences": [], "source": None}
+    metadata = {"competence": None, "level": None, "audiences": [], "source": None, "enemy_group": None}
     for raw in question.findall("tags/tag/text"):
         prefix, _, value = (raw.text or "").partition(":")
         prefix, value = prefix.strip().lower(), optional_text(value)
@@ -224,7 +235,7 @@ def _answers(item: dict) -> list[tuple[str, str]]:
 def _tags_element(question: ET.Element, item: dict) -> None:
     values = [("competence", item["competence"]), ("level", item["level"])]
     values += [(_AUDIENCE_TAG, audience) for audience in item["audiences"]]
-    values.append(("source", item["source"]))
+    values += [("source", item["source"]), ("enemy_group", item.get("enemy_group"))]
     values = [(prefix, value) for prefix, value in values if value]
     if not values:
         return

@@ -36,10 +36,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..item_types import ITEM_TYPES
 from . import vocabulary
-from .interchange import ParseResult, file_error, make_item
+from .interchange import MAX_QUESTIONS, ParseResult, file_error, make_item, too_many_questions
 from .text import clean_text, normalise_label, optional_text
 
-MAX_ROWS = 5000
+MAX_ROWS = MAX_QUESTIONS
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
 SHEET_TITLE = "Câu hỏi"
 MIN_OPTION_COLUMNS = 5
@@ -55,6 +55,7 @@ COLUMNS = {
     "key": "Đáp án",
     "explanation": "Giải thích",
     "source": "Nguồn",
+    "enemy_group": "Nhóm loại trừ",
 }
 REQUIRED = ("type", "stem", "key")
 COLUMN_WIDTHS = {
@@ -67,6 +68,7 @@ COLUMN_WIDTHS = {
     "key": 10,
     "explanation": 45,
     "source": 32,
+    "enemy_group": 22,
 }
 OPTION_WIDTH = 28
 
@@ -84,6 +86,11 @@ _NOT_XLSX = (
 )
 
 
+# Columns after the options; "Nhóm loại trừ" (enemy group: items testing the same fact, never in one form) is
+# optional, so files made from an older template still read.
+AFTER_OPTIONS = ("key", "explanation", "source", "enemy_group")
+
+
 def option_header(letter: str) -> str:
     return f"Phương án {letter}"
 
@@ -92,7 +99,7 @@ def headers(option_count: int) -> list[str]:
     """Column headers of an export with option_count option columns, in the template's order."""
     options = [option_header(letter) for letter in LETTERS[:option_count]]
     before = [COLUMNS[name] for name in ("code", "type", "competence", "level", "audiences", "stem")]
-    after = [COLUMNS[name] for name in ("key", "explanation", "source")]
+    after = [COLUMNS[name] for name in AFTER_OPTIONS]
     return before + options + after
 
 
@@ -116,7 +123,7 @@ def parse_table(rows) -> ParseResult:
             continue
         count += 1
         if count > MAX_ROWS:
-            return file_error(f"Tệp có hơn {MAX_ROWS} câu hỏi; hãy chia thành nhiều tệp nhỏ hơn.")
+            return too_many_questions()
         item, problems = _read_row(row, columns, option_columns)
         result.add_item(f"hàng {number}", item, problems)
     return result
@@ -178,6 +185,7 @@ def _read_row(row: list[str], columns: dict, option_columns: list) -> tuple[dict
         level=_read_level(cell("level")),
         audiences=_split_codes(cell("audiences")),
         source=optional_text(cell("source")),
+        enemy_group=optional_text(cell("enemy_group")),
     )
     return item, problems
 
@@ -315,6 +323,7 @@ def _item_row(item: dict, option_count: int) -> list[str]:
         _key_text(item),
         item["explanation"],
         item["source"] or "",
+        item.get("enemy_group") or "",
     ]
 
 
@@ -467,7 +476,7 @@ def workbook_bytes(workbook: openpyxl.Workbook) -> bytes:
 def _style_header(sheet, option_count: int) -> None:
     widths = [COLUMN_WIDTHS[name] for name in ("code", "type", "competence", "level", "audiences", "stem")]
     widths += [OPTION_WIDTH] * option_count
-    widths += [COLUMN_WIDTHS[name] for name in ("key", "explanation", "source")]
+    widths += [COLUMN_WIDTHS[name] for name in AFTER_OPTIONS]
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
         cell = sheet.cell(row=1, column=column)

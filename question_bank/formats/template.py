@@ -69,7 +69,13 @@ _COLUMN_GUIDE = [
         "Sắp xếp: để trống.",
     ),
     ("Giải thích", "Không", "Giải thích vì sao đáp án đúng."),
-    ("Nguồn", "Không", "Căn cứ pháp lý hoặc tài liệu, ví dụ: Nghị định 13/2023/NĐ-CP, Điều 2."),
+    ("Nguồn", "Không", "Căn cứ pháp lý hoặc tài liệu, ví dụ: Luật Dữ liệu 60/2024/QH15, Điều 11."),
+    (
+        "Nhóm loại trừ",
+        "Không",
+        "Các câu hỏi kiểm tra cùng một kiến thức ghi cùng một tên nhóm (chữ thường không dấu, chữ số, "
+        "dấu gạch ngang, ví dụ xac-thuc-hai-lop); một đề thi không bao giờ có hai câu cùng nhóm.",
+    ),
 ]
 
 _GENERAL_NOTES = [

@@ -56,6 +56,8 @@ class Competence(db.Model):
     plan_refs: Mapped[list] = mapped_column(JSONType, default=list)
     digcomp: Mapped[list] = mapped_column(JSONType, default=list)
     iu: Mapped[list] = mapped_column(JSONType, default=list)
+    qd757: Mapped[list | None] = mapped_column(JSONType)  # None: not yet mapped, [] nothing applies
+    tt02: Mapped[list | None] = mapped_column(JSONType)
     area: Mapped[Area] = relationship(back_populates="competences")
 
 
@@ -123,6 +125,8 @@ class ItemVersion(db.Model):
     key: Mapped[object] = mapped_column(JSONType)
     explanation: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str | None] = mapped_column(Text)
+    # Items of one enemy group test the same fact: a form never holds two of them.
+    enemy_group: Mapped[str | None] = mapped_column(String(80), index=True)
     competence_code: Mapped[str] = mapped_column(ForeignKey("competences.code"))
     level_code: Mapped[str] = mapped_column(ForeignKey("levels.code"))
     content_sha256: Mapped[str] = mapped_column(String(64))

@@ -1,12 +1,11 @@
 import io
 import zipfile
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from .. import issuing
+from .. import audit, issuing
 from ..auth import current_user, requires
 from ..downloads import FILE, attachment, certificate_pdf
 from ..errors import get_or_404, not_found
@@ -94,8 +93,11 @@ class SessionCertificates(MethodView):
     @own_commits
     def post(self, session_id):
         """Bulk issue: render and sign the next batch of pending PDFs; call again until `pending` is 0."""
+        rendered = 0
         for _ in issuing.render_pending(_session_certificates(session_id), BULK_BATCH):
             db.session.commit()  # each signed PDF is kept as soon as it is made
+            rendered += 1
+        audit.record(current_user(), "certificates.bulk_issue", "exam_session", session_id, rendered=rendered)
         return issuing.session_progress(session_id)
 
 
@@ -107,9 +109,11 @@ class SessionCertificatesZip(MethodView):
     def get(self, session_id):
         """Every valid certificate of the session as one ZIP of the stored PDFs (pending ones are rendered)."""
         buffer = io.BytesIO()
+        serials = []
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
             for cert in db.session.scalars(_session_certificates(session_id)).all():
                 archive.writestr(f"{cert.serial}.pdf", issuing.render(cert))
+                serials.append(cert.serial)
                 db.session.commit()  # a PDF rendered here is kept as soon as it is made
-        current_app.logger.info("bulk download of session %s", session_id)
+        audit.record(current_user(), "certificates.download_zip", "exam_session", session_id, serials=serials)
         return attachment(buffer.getvalue(), f"chung-nhan-ky-{session_id}.zip", "application/zip")

@@ -133,7 +133,7 @@ class PageArgs(Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=Range(min=1))
+    page = fields.Integer(load_default=1, validate=Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=Range(min=1, max=200))
 
 

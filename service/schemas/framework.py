@@ -20,6 +20,10 @@ class CompetenceSchema(Schema):
                        metadata={"description": "các mục của Kế hoạch mà năng lực này đáp ứng"})
     digcomp = fields.List(fields.String(), metadata={"description": "năng lực DigComp 2.2 tương ứng"})
     iu = fields.List(fields.String(), metadata={"description": "mô đun chuẩn kỹ năng CNTT (TT 03/2014)"})
+    qd757 = fields.List(fields.String(), allow_none=True,
+                        metadata={"description": "khung kỹ năng số cơ bản (QĐ 757/QĐ-BKHCN); null: chưa đối chiếu"})
+    tt02 = fields.List(fields.String(), allow_none=True,
+                       metadata={"description": "khung năng lực số (TT 02/2025/TT-BGDĐT); null: chưa đối chiếu"})
 
 
 class AreaSchema(Schema):

@@ -8,7 +8,7 @@ from question_bank.item_types import ITEM_TYPES
 
 from ..bank import TRANSITIONS
 from ..models.bank import ITEM_STATUSES
-from .base import Length, OneOf, PageArgs, Schema
+from .base import Length, OneOf, PageArgs, Range, Schema
 
 
 class ItemWriteSchema(Schema):
@@ -28,6 +28,9 @@ class ItemWriteSchema(Schema):
     level = fields.String(required=True)
     audiences = fields.List(fields.String(), required=True)
     source = fields.String(allow_none=True, load_default=None, validate=Length(max=1000))
+    enemy_group = fields.String(allow_none=True, load_default=None, validate=Length(max=80),
+                                metadata={"description": "Nhóm loại trừ: các câu cùng nhóm kiểm tra cùng một kiến "
+                                                         "thức và không bao giờ cùng có trong một đề."})
 
 
 class ItemFilterArgs(PageArgs):
@@ -51,7 +54,7 @@ class TransitionSchema(Schema):
 
     action = fields.String(required=True, validate=OneOf(list(TRANSITIONS)))
     comment = fields.String(allow_none=True, validate=Length(max=2000))
-    version = fields.Integer(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=None, allow_none=True, validate=Range(min=1, max=1_000_000))
 
 
 class ImportForm(Schema):
@@ -90,6 +93,7 @@ class ItemVersionSchema(Schema):
                                               "true/false, hoặc mọi mã theo thứ tự đúng"})
     explanation = fields.String()
     source = fields.String(allow_none=True)
+    enemy_group = fields.String(allow_none=True)
     competence = fields.String(attribute="competence_code")
     level = fields.String(attribute="level_code")
     audiences = fields.List(fields.String(), attribute="audience_codes")

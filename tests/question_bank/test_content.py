@@ -22,7 +22,8 @@ def blueprints(framework):
 
 @pytest.fixture(scope="module")
 def items():
-    return criteria.read_item_files()
+    """The active items (retired ones keep their entry and code, and are never drawn)."""
+    return [item for item in criteria.read_item_files() if item["status"] == "active"]
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,51 @@ def test_mapping_document_lists_every_competence_as_the_framework_does(framework
     doc = (Path(__file__).resolve().parents[2] / "docs" / "criteria-mapping.md").read_text(encoding="utf-8")
     for area in framework["areas"]:
         for c in area["competences"]:
+            qd757 = "chưa đối chiếu" if c["qd757"] is None else (", ".join(c["qd757"]) or "—")
             row = (f"| {c['code']} | {c['name']} | {', '.join(c['plan'])} | {', '.join(c['digcomp']) or '—'} "
-                   f"| {', '.join(c['iu']) or '—'} |")
+                   f"| {', '.join(c['iu']) or '—'} | {qd757} | {', '.join(c['tt02']) or '—'} |")
             assert row in doc, c["code"]
+
+
+def _pools(items, framework):
+    """The whole bank, and each audience's pool (what its blueprints draw from)."""
+    yield "bank", items
+    for audience in framework["audiences"]:
+        yield audience["code"], [i for i in items if audience["code"] in i["audiences"]]
+
+
+def test_absolute_words_do_not_mark_the_wrong_options(items, framework):
+    from question_bank import cues
+
+    for name, pool in _pools(items, framework):
+        figures = cues.report(pool)
+        assert figures["absolute_cued_share"] <= 0.05, (name, figures["absolute_cued"])
+
+
+def test_the_key_is_not_given_away_by_its_length(items, framework):
+    from question_bank import cues
+
+    for name, pool in _pools(items, framework):
+        ranks = cues.report(pool)["key_length_ranks"]
+        total = sum(ranks.values())
+        assert ranks[1] <= 0.30 * total, (name, ranks)
+        assert max(ranks.values()) <= 0.35 * total, (name, ranks)
+
+
+def test_multiple_response_items_vary_their_number_of_keys(items, framework):
+    from question_bank import cues
+
+    for name, pool in _pools(items, framework):
+        counts = cues.report(pool)["mr_key_counts"]
+        assert len(counts) >= 3 and max(counts.values()) <= 0.5 * sum(counts.values()), (name, counts)
+
+
+def test_true_false_statements_are_keyed_true_about_as_often_as_false(items, framework):
+    for name, pool in _pools(items, framework):
+        keys = Counter(i["key"] for i in pool if i["type"] == "true_false")
+        assert 0.35 <= keys[True] / sum(keys.values()) <= 0.65, (name, keys)
+
+
+def test_enemy_groups_hold_at_least_two_items_or_name_a_fact_kept_once(items):
+    groups = Counter(i["enemy_group"] for i in items if i["enemy_group"])
+    assert groups and all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in groups), groups

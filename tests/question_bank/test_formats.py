@@ -27,6 +27,7 @@ def make_item(**overrides):
         "level": None,
         "audiences": [],
         "source": None,
+        "enemy_group": None,
     }
     item.update(overrides)
     return item
@@ -68,6 +69,7 @@ NASTY_ITEMS = [
         competence="AT.1",
         level="trung_cap",
         audiences=["chuyen_trach"],
+        enemy_group="mat-khau-manh",
     ),
     make_item(
         code="AT:TF-1",

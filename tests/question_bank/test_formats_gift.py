@@ -240,3 +240,33 @@ def test_bom_and_windows_line_breaks():
     result = parse("gift", "\ufeff::A::Câu?{\r\n=đúng\r\n~sai\r\n}\r\n".encode())
     [entry] = result.entries
     assert (entry.item["code"], entry.item["options"]) == ("A", ["đúng", "sai"])
+
+
+def _peak_megabytes(parse, data):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = parse(data)
+        return result, tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("flood", ["{T}\n\n", "x{\n\n", "//\n", "// sathach: {}\n", "a\n"])
+def test_a_flood_of_tiny_questions_or_lines_is_read_in_bounded_memory(flood):
+    """A 4 MB file of tiny questions once held every question at once (hundreds of MB, minutes)."""
+    data = (flood * (4_000_000 // len(flood))).encode()
+    result, peak = _peak_megabytes(lambda d: parse("gift", d), data)
+    assert peak < 40, f"{peak:.0f} MB for a {len(data) / 1e6:.0f} MB file"
+    assert not result.entries
+    messages = [issue.message for issue in result.issues]
+    assert len(messages) <= 1
+
+
+def test_more_questions_than_the_limit_is_one_file_error():
+    from question_bank.formats.interchange import MAX_QUESTIONS
+
+    result = parse("gift", ("::Q::Câu hỏi? {T}\n\n" * (MAX_QUESTIONS + 1)).encode())
+    assert [(i.location, i.kind) for i in result.issues] == [("tệp", "error")] and not result.entries
+    assert "5000" in result.issues[0].message

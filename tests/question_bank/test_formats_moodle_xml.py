@@ -115,6 +115,7 @@ def test_single_choice_with_html_and_tags(result):
         "level": "co_ban",
         "audiences": ["cong_chuc", "lanh_dao"],
         "source": "Nghị định 13/2023/NĐ-CP, Điều 2",
+        "enemy_group": None,
     }
 
 

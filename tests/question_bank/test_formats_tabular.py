@@ -35,7 +35,7 @@ def csv_bytes(rows, header=HEADER, encoding="utf-8"):
 
 
 def row(type_="Một lựa chọn", stem="Câu hỏi?", options=("Một", "Hai", "Ba", ""), key="A", **columns):
-    """A row in HEADER's order: code, type, metadata, stem, options A–D, key, explanation, source."""
+    """A row in HEADER's order: code, type, metadata, stem, options A–D, key, explanation, source, enemy group."""
     return [
         columns.get("code", ""),
         type_,
@@ -47,6 +47,7 @@ def row(type_="Một lựa chọn", stem="Câu hỏi?", options=("Một", "Hai",
         key,
         columns.get("explanation", ""),
         columns.get("source", ""),
+        columns.get("enemy_group", ""),
     ]
 
 

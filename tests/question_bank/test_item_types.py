@@ -247,7 +247,7 @@ def test_true_false_grade(partial):
     assert TrueFalse.grade(False, None, partial=partial) == 0.0
 
 
-# Key: a, b correct (n = 2) among a, b, c, d.
+# Key: a, b correct (2 keys) among a, b, c, d (2 wrong options): +1/2 per key, -1/2 per wrong option.
 MR_KEY = ["a", "b"]
 
 
@@ -265,15 +265,33 @@ MR_KEY = ["a", "b"]
 ])
 def test_multiple_response_credit(answer, all_or_nothing, partial):
     assert MultipleResponse.credit(MR_KEY, answer, partial=False) == all_or_nothing
-    assert MultipleResponse.credit(MR_KEY, answer, partial=True) == partial
-    assert MultipleResponse.grade(MR_KEY, answer, partial=True) == float(partial)
+    assert MultipleResponse.credit(MR_KEY, answer, partial=True, option_count=4) == partial
+    assert MultipleResponse.grade(MR_KEY, answer, partial=True, option_count=4) == float(partial)
 
 
-def test_multiple_response_partial_with_three_correct():
+def test_multiple_response_partial_with_three_keys_among_four():
+    # 3 keys, 1 wrong option: +1/3 per key, -1 for the wrong one.
     key = ["a", "b", "c"]
-    assert MultipleResponse.credit(key, ["a", "b"], partial=True) == Fraction(2, 3)
-    assert MultipleResponse.credit(key, ["a", "b", "d"], partial=True) == Fraction(1, 3)
-    assert MultipleResponse.grade(key, ["a"], partial=True) == pytest.approx(1 / 3)
+    assert MultipleResponse.credit(key, ["a", "b"], partial=True, option_count=4) == Fraction(2, 3)
+    assert MultipleResponse.credit(key, ["a", "b", "d"], partial=True, option_count=4) == 0
+    assert MultipleResponse.credit(key, ["a", "b", "c", "d"], partial=True, option_count=4) == 0  # was 2/3
+    assert MultipleResponse.grade(key, ["a"], partial=True, option_count=4) == pytest.approx(1 / 3)
+
+
+def test_multiple_response_partial_with_two_keys_among_five():
+    # 2 keys, 3 wrong options: +1/2 per key, -1/3 per wrong option.
+    key = ["a", "b"]
+    assert MultipleResponse.credit(key, ["a", "b", "c"], partial=True, option_count=5) == Fraction(2, 3)
+    assert MultipleResponse.credit(key, ["a", "c"], partial=True, option_count=5) == Fraction(1, 6)
+    assert MultipleResponse.credit(key, ["a", "b", "c", "d"], partial=True, option_count=5) == Fraction(1, 3)
+    assert MultipleResponse.credit(key, ["a", "b", "c", "d", "e"], partial=True, option_count=5) == 0
+
+
+@pytest.mark.parametrize("option_count", [None, 2, 3])
+def test_multiple_response_partial_needs_a_wrong_option_to_count(option_count):
+    with pytest.raises(ValueError, match="option count"):
+        MultipleResponse.credit(["a", "b", "c"], ["a"], partial=True, option_count=option_count)
+    assert MultipleResponse.credit(["a", "b", "c"], ["a"], partial=False, option_count=option_count) == 0
 
 
 ORDER_KEY = ["a", "b", "c", "d"]

@@ -94,6 +94,46 @@ def test_framework_and_blueprints_api(client, bank, make_user, auth_headers):
         assert 0 < bp["pass_rule"]["area_min_percent"] <= bp["pass_rule"]["pass_percent"] <= 100
 
 
+def test_bank_load_retires_what_the_files_retire_and_keeps_enemy_groups(app, bank):
+    from sqlalchemy import select
+
+    from question_bank import criteria
+    from service.extensions import db
+    from service.models import Item, ItemVersion
+
+    authored = criteria.read_item_files()
+    retired = {i["code"] for i in authored if i["status"] == "retired"}
+    grouped = {i["code"]: i["enemy_group"] for i in authored if i["enemy_group"] and i["status"] == "active"}
+    assert retired and grouped  # the shipped bank has both
+    rows = db.session.execute(select(Item.code, ItemVersion.status, ItemVersion.enemy_group)
+                              .join(ItemVersion, ItemVersion.item_id == Item.id)).all()
+    active = {code: group for code, status, group in rows if status == "active"}
+    assert not retired & set(active), "a retired item is still drawn"
+    assert retired <= {code for code, _, _ in rows}, "a retired code was not reserved"
+    assert {code: active[code] for code in grouped} == grouped
+    again = app.test_cli_runner().invoke(args=["bank", "load"])
+    assert "tạo 0, cập nhật 0, ngừng dùng 0" in again.output
+
+
+def test_retiring_a_loaded_item_stops_its_active_version_and_is_audited(app, bank):
+    from sqlalchemy import select
+
+    from service.bank import retire_loaded_item, upsert_loaded_item
+    from service.extensions import db
+    from service.models import AuditEntry, Item
+
+    data = {"code": "AT-999", "type": "true_false", "stem": "Mật khẩu mạnh nên dài.", "options": [], "key": True,
+            "explanation": "Độ dài tăng số tổ hợp phải thử.", "competence": "AT.1", "level": "co_ban",
+            "audiences": ["cong_chuc"], "source": None}
+    assert upsert_loaded_item(data).result == "created"
+    outcome = retire_loaded_item({**data, "status": "retired", "retired_reason": "Trùng nội dung."})
+    item = db.session.scalar(select(Item).where(Item.code == "AT-999"))
+    assert outcome.result == "retired" and [v.status for v in item.versions] == ["retired"]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "item.retire"))
+    assert entry.details["reason"] == "Trùng nội dung."
+    assert retire_loaded_item({**data, "status": "retired", "retired_reason": "x"}).result == "skipped"
+
+
 def test_a_key_id_that_begins_with_a_dash_is_taken_as_the_key(app):
     """Key ids are base64url, so one in 32 begins with "-"; the command must not read it as an option."""
     result = run(app, "keys", "compromise", "-Oab_cd12xy", "--reason", "Lộ khóa")

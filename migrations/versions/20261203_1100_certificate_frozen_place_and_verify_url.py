@@ -7,14 +7,14 @@ values the service runs with when this migration runs, which are the ones they h
 with so far. The downgrade drops the columns; what they held cannot be put back.
 
 Revision ID: 9ae2f366e694
-Revises: 5a1f0c2b7e11
+Revises: 8e1f3a5b2c47
 """
 import sqlalchemy as sa
 from alembic import op
 from flask import current_app
 
 revision = "9ae2f366e694"
-down_revision = "5a1f0c2b7e11"
+down_revision = "8e1f3a5b2c47"
 branch_labels = None
 depends_on = None
 
