@@ -65,7 +65,7 @@ def home_of(user: User) -> str:
 # -- forms --------------------------------------------------------------------------------------------------
 
 
-def act(operation, success: str) -> bool:
+def act(operation, success: str) -> None:
     """Run an operation from a form and flash `success`, or undo it and flash its error. (The request's unit of
     work commits.)"""
     try:
@@ -73,9 +73,8 @@ def act(operation, success: str) -> bool:
     except ApiError as exc:
         refused(exc)
         flash(exc.message)
-        return False
-    flash(success)
-    return True
+    else:
+        flash(success)
 
 
 def field_errors(messages: dict, entry: str | None = None) -> dict[str, list[str]]:

@@ -104,11 +104,6 @@ def _session_body(form: dict) -> dict:
     return {key: value for key, value in body.items() if value not in ("", [])}
 
 
-def _load_session(body: dict) -> dict:
-    """The session form's body through the API's schema, the time fields' own messages worded for the form."""
-    return load_form(SessionCreateSchema(), body, LOCAL_TIMES)
-
-
 def _form_errors(exc: ApiError) -> dict[str, list[str]]:
     """The operation's errors by form field, its message under "_form"."""
     return {**field_errors(exc.errors or {}), "_form": [exc.message]}
@@ -156,7 +151,7 @@ def new_session(user):
     if request.method == "POST":
         form = _session_form(request.form)
         try:
-            created = exams.create_session(_load_session(_session_body(form)), user)
+            created = exams.create_session(load_form(SessionCreateSchema(), _session_body(form), LOCAL_TIMES), user)
         except ApiError as exc:
             refused(exc)
             errors = _form_errors(exc)
