@@ -113,7 +113,9 @@ class Import(MethodView):
 class Export(MethodView):
     @requires(*STAFF_READERS)
     @blp.arguments(ExportArgs, location="query")
-    @blp.response(200, FILE, content_type="application/octet-stream")
+    @blp.response(200, FILE, content_type=FORMATS["xlsx"].media_type)
+    @blp.doc(responses={"200": {"description": "Tệp xuất, theo định dạng đã chọn",
+                                "content": {fmt.media_type: {"schema": FILE} for fmt in FORMATS.values()}}})
     def get(self, args):
         """Export the latest version of every item matching the filters, in a format that re-imports."""
         return item_export(bank.filtered_versions(transfer.latest_versions_query(), args), args["format"])
