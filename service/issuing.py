@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from certificates.lifecycle import expiry_date, token_for_qr
+from certificates.lifecycle import expiry_date, issue_date, token_for_qr
 from certificates.pdf import CertificateData, CertificatePDF
 from certificates.serial import format_serial, new_public_id
 from certificates.signing import sign_pdf
@@ -44,7 +44,7 @@ def issue_for_attempt(attempt: Attempt) -> Certificate:
     """The certificate of a passed attempt; called once, by the request that closed the attempt."""
     user: User = attempt.user
     audience = db.session.get(Audience, attempt.blueprint.audience_code)
-    issued_on = attempt.closed_at.date()
+    issued_on = issue_date(attempt.closed_at)
     return _issue(
         attempt=attempt, user=user, holder_name=user.full_name, reissue_no=0,
         audience_name=audience.name, issued_on=issued_on,
@@ -177,7 +177,7 @@ def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Ce
         Certificate.attempt_id == cert.attempt_id).order_by(Certificate.reissue_no.desc()))
     new = _issue(
         attempt=attempt, user=db.session.get(User, cert.user_id), holder_name=holder_name,
-        reissue_no=latest + 1, audience_name=cert.audience_name, issued_on=clock.now().date(),
+        reissue_no=latest + 1, audience_name=cert.audience_name, issued_on=clock.today(),
         expires_on=cert.expires_on, unit_code=cert.unit_code, unit_name=cert.unit_name,
         issuer_name=cert.issuer_name, issuer_place=cert.issuer_place,
         result={"percent": cert.percent, "score_10": cert.score_10, "classification": cert.classification_code,

@@ -25,7 +25,7 @@ web = Blueprint("web", __name__)
 @web.get("/v/<path:token>")
 @limited("verify", "VERIFY_RATE_LIMIT")
 def verify_page(token):
-    answer = VerificationSchema().dump(verification.verify_token(token, clock.now().date()))
+    answer = VerificationSchema().dump(verification.verify_token(token, clock.today()))
     return render_template("verify.html", answer=answer)
 
 
@@ -97,7 +97,7 @@ def candidate_home(user):
                                       .order_by(Certificate.issued_at.desc())).all()
     return render_template("candidate.html", user=user, sessions=exams.sessions_open_for(user, now),
                            attempts=attempts, certificates=certificates,
-                           status_of=lambda cert: status_on(cert.status, cert.expires_on, now.date()))
+                           status_of=lambda cert: status_on(cert.status, cert.expires_on, clock.today()))
 
 
 @web.post("/ky-thi/<int:session_id>/bat-dau")
