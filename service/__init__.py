@@ -25,6 +25,10 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",  # served from the swagger-ui-bundle package: no CDN
         JSON_AS_ASCII=False,
+        # A page's CSRF token lasts as long as its signed-in session (whose record on the server expires and is
+        # deleted at sign-out), not Flask-WTF's default hour: an exam page open for 60 minutes and extra time
+        # must still save and submit.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if config:
         app.config.update(config)

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from . import audit
-from .auth import hash_password
+from .auth import end_every_session, hash_password
 from .extensions import db
 from .models import ROLES, Audience, Unit, User
 
@@ -139,7 +139,8 @@ def import_accounts(rows: list[list[str]], actor: User, *, import_valid: bool = 
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """:raise AccountError: the current password is wrong or the new one too short. Old tokens stop working."""
+    """:raise AccountError: the current password is wrong or the new one too short. Every session and token of the
+    account stops working."""
     from .auth import password_matches
 
     if not password_matches(user, current):
@@ -147,6 +148,18 @@ def change_password(user: User, current: str, new: str) -> None:
     if len(new) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Mật khẩu mới phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
     user.password_hash = hash_password(new)
-    user.token_version += 1
-    db.session.flush()
+    end_every_session(user)
     audit.record(user, "user.password_change", "user", user.id)
+
+
+def set_active(user: User, active: bool, actor: User | None) -> bool:
+    """Deactivate or reactivate an account; deactivation signs it out everywhere (web sessions and tokens).
+    Returns whether anything changed (only a change is audited)."""
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        end_every_session(user)
+    db.session.flush()
+    audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id, username=user.username)
+    return True

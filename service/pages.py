@@ -9,21 +9,22 @@ from functools import wraps
 from flask import abort, flash, g, redirect, request, session, url_for
 from marshmallow import Schema, ValidationError
 
+from .auth import web_session_user
 from .errors import ApiError
-from .extensions import db
 from .models import User
 from .unit_of_work import refused
 
 FORM_INVALID = "Thông tin chưa hợp lệ, xem các ô được đánh dấu."
+SESSION_KEY = "sid"  # the cookie's entry that names the server-side session
 
 
 # -- signing in and the guard -------------------------------------------------------------------------------
 
 
 def signed_in_user() -> User | None:
+    """The account of this browser's server-side session (service/auth.py), if it is still open."""
     if "web_user" not in g:
-        user = db.session.get(User, session.get("uid")) if session.get("uid") else None
-        g.web_user = user if user and user.active and user.token_version == session.get("v") else None
+        g.web_user = web_session_user(session.get(SESSION_KEY))
     return g.web_user
 
 

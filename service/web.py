@@ -13,7 +13,7 @@ from .downloads import certificate_pdf as pdf_download
 from .errors import ApiError, error_body
 from .extensions import db
 from .models import ROLES, Area, Attempt, Certificate, Competence, ExamSession
-from .pages import candidate_page, home_of, page_for, signed_in_user
+from .pages import SESSION_KEY, candidate_page, home_of, page_for, signed_in_user
 from .ratelimit import limited
 from .schemas.certificates import VerificationSchema
 from .schemas.exams import AttemptSchema
@@ -43,8 +43,8 @@ def sign_in():
             refused(exc)  # a failed login is kept: it counts against the account and the address
             error = exc.message
         else:
-            session.clear()
-            session["uid"], session["v"] = user.id, user.token_version
+            session.clear()  # a new session (and CSRF secret) at every sign-in
+            session[SESSION_KEY] = auth.open_web_session(user)
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//") else home_of(user))
     return render_template("sign_in.html", error=error), 401 if error else 200
@@ -53,7 +53,8 @@ def sign_in():
 @web.route("/doi-mat-khau", methods=["GET", "POST"])
 @page_for(set(ROLES))
 def change_password(user):
-    """Any signed-in person changes their own password; every session and token made before stops working."""
+    """Any signed-in person changes their own password; every session (this one too) and token made before stops
+    working."""
     from .accounts import AccountError
     from .accounts import change_password as change
 
@@ -72,6 +73,8 @@ def change_password(user):
 
 @web.post("/dang-xuat")
 def sign_out():
+    """Sign out: the session's record on the server is deleted, so no copy of the cookie opens it again."""
+    auth.end_web_session(session.get(SESSION_KEY))
     session.clear()
     return redirect(url_for("web.sign_in"))
 
