@@ -34,20 +34,19 @@ def verify_page(token):
 
 @web.route("/dang-nhap", methods=["GET", "POST"])
 def sign_in():
-    error = None
     if request.method == "POST":
         try:
             user = auth.authenticate(request.form.get("username", ""), request.form.get("password", ""),
                                      request.remote_addr or "unknown")
         except ApiError as exc:
             refused(exc)  # a failed login is kept: it counts against the account and the address
-            error = exc.message
-        else:
-            session.clear()  # a new session (and CSRF secret) at every sign-in
-            session[SESSION_KEY] = auth.open_web_session(user)
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else home_of(user))
-    return render_template("sign_in.html", error=error), 401 if error else 200
+            # 401, or 429 with Retry-After (the account is locked or the address has failed too often)
+            return render_template("sign_in.html", error=exc.message), exc.status, exc.headers or {}
+        session.clear()  # a new session (and CSRF secret) at every sign-in
+        session[SESSION_KEY] = auth.open_web_session(user)
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else home_of(user))
+    return render_template("sign_in.html", error=None)
 
 
 @web.route("/doi-mat-khau", methods=["GET", "POST"])
