@@ -5,6 +5,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from question_bank.formats.text import one_line
+
 from . import audit
 from .auth import end_every_session, hash_password
 from .extensions import db
@@ -19,6 +21,11 @@ class AccountError(ValueError):
 
 def create_account(*, username: str, password: str, role: str, full_name: str, unit_code: str | None = None,
                    birth_date: date | None = None, audience_code: str | None = None) -> User:
+    """A new account. The name is stored on one line in NFC without invisible formatting characters (one_line),
+    as every name the service keeps."""
+    full_name = one_line(full_name)
+    if not full_name:
+        raise AccountError("Họ và tên không được để trống.")
     if role not in ROLES:
         raise AccountError(f"Vai trò không hợp lệ: {role}")
     if not username or len(username) > 80 or not username.isascii() or " " in username:
@@ -41,7 +48,7 @@ def create_account(*, username: str, password: str, role: str, full_name: str, u
         username=username,
         password_hash=hash_password(password),
         role=role,
-        full_name=unicodedata.normalize("NFC", full_name.strip()),
+        full_name=full_name,
         birth_date=birth_date,
         unit=unit,
         audience_code=audience_code,

@@ -16,6 +16,7 @@ from certificates.pdf import CertificateData, CertificatePDF
 from certificates.serial import format_serial, new_public_id
 from certificates.signing import sign_pdf
 from certificates.token import TokenClaims
+from question_bank.formats.text import one_line
 
 from . import audit, clock, keystore
 from .errors import ApiError
@@ -169,7 +170,14 @@ def revoke(cert: Certificate, reason: str, actor: User) -> Certificate:
 
 def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Certificate:
     """A new certificate after a name correction; the old one is marked superseded and stops verifying as valid.
-    Unit, audience, issuer, result and dates are carried over as printed on the original."""
+    Unit, audience, issuer, result and dates are carried over as printed on the original. The name is stored as
+    every name is (one_line: NFC, no invisible formatting characters).
+
+    :raise ApiError 409: the certificate is not valid. 422: the name is empty once cleaned."""
+    holder_name = one_line(holder_name)
+    if len(holder_name) < 2:
+        raise ApiError(422, "validation_error", "Họ và tên không hợp lệ.",
+                       {"holder_name": ["Cần ít nhất 2 ký tự nhìn thấy được."]})
     if cert.status != "valid":
         raise ApiError(409, "not_valid", "Chỉ cấp lại được chứng nhận đang có hiệu lực.")
     attempt = db.session.get(Attempt, cert.attempt_id)
