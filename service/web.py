@@ -2,10 +2,13 @@
 sitting the exam, result, certificate). They call the same operations as the API; the session cookie is
 signed and every form and save carries a CSRF token."""
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from certificates.lifecycle import status_on
+from certificates.vietnam_time import vn_time
 from question_bank.review import attempt_view
 
 from . import auth, clock, exams, issuing, verification
@@ -134,33 +137,51 @@ def own_view(attempt: Attempt) -> dict:
     return AttemptSchema(view=view).dump(exams.attempt_data(attempt, clock.now()))
 
 
+def time_left(deadline: datetime, now: datetime) -> dict:
+    """What the exam page's clock shows: the seconds the server still allows (the page counts them down on its
+    own clock, so a wrong clock on the candidate's machine does not matter) and the deadline in Viet Nam time."""
+    return {"remaining": max(0, int((deadline - now).total_seconds())), "deadline": vn_time(deadline, "%H:%M")}
+
+
 @web.get("/bai-thi/<int:attempt_id>")
 @candidate_page
 def sit(user, attempt_id):
     attempt = own_attempt(user, attempt_id)
     if exams.close_if_expired(attempt, clock.now()):
         return redirect(url_for("web.result", attempt_id=attempt.id))
-    body = own_view(attempt)
-    remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
-    return render_template("exam.html", attempt=attempt, body=body, remaining=remaining,
-                           title=attempt.session.title)
+    return render_template("exam.html", attempt=attempt, body=own_view(attempt),
+                           clock=time_left(attempt.deadline, clock.now()), title=attempt.session.title)
+
+
+@web.get("/bai-thi/<int:attempt_id>/thoi-gian")
+@candidate_page
+def time_of(user, attempt_id):
+    """The exam page asks here, every half minute and when its clock reaches zero, how long the server still
+    allows: extra time granted by a proctor reaches an open page this way. A closed attempt (submitted, timed
+    out, voided) says so, and the page goes to its result."""
+    attempt = own_attempt(user, attempt_id)
+    if exams.close_if_expired(attempt, clock.now()):
+        return jsonify({"status": "closed"})
+    return jsonify({"status": "in_progress", **time_left(attempt.deadline, clock.now())})
 
 
 @web.post("/bai-thi/<int:attempt_id>/cau/<int:position>")
 @candidate_page
 @own_commits  # the answer is written in its own short transaction (exams.save_answer)
 def save(user, attempt_id, position):
-    """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header)."""
+    """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header); the
+    answer is durable once this says so."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "answer" not in data:
         return jsonify(error_body(422, "validation_error", "Thiếu câu trả lời.")), 422
+    now = clock.now()
     try:
         identity = auth.Identity(user.id, user.token_version, user.role)
-        exams.save_answer(attempt_id, identity, position, data["answer"], clock.now())
+        deadline = exams.save_answer(attempt_id, identity, position, data["answer"], now)
     except ApiError as exc:
         refused(exc)
         return jsonify(error_body(exc.status, exc.code, exc.message, exc.errors)), exc.status
-    return jsonify({"saved": True})
+    return jsonify({"saved": True, **time_left(deadline, now)})  # extra time reaches the page with any save
 
 
 @web.post("/bai-thi/<int:attempt_id>/nop")
