@@ -1,7 +1,8 @@
 """The exam page in Chromium: it submits when the time is up (on a controlled clock), extra time granted by a
 proctor reaches it without a reload, a save that fails while the network is cut is shown as not saved and goes
-through once the network is back, answers not yet acknowledged survive a reload, the confirmation names the
-unanswered questions, ordering works from the keyboard without losing the focus, and the page fits 360 px."""
+through once the network is back, answers not yet acknowledged survive a reload and the end of the session, the
+confirmation names the unanswered questions, ordering works from the keyboard without losing the focus, and the
+page fits 360 px under the content security policy."""
 
 import json
 from datetime import datetime, timedelta
@@ -188,7 +189,7 @@ def test_flags_the_list_of_questions_and_a_confirmation_naming_the_unanswered(si
     assert attempt_of(attempt_id).status == "submitted"
 
 
-def test_ordering_by_keyboard_keeps_the_focus(sitting, app):
+def test_ordering_by_keyboard_keeps_the_focus(sitting):
     page, attempt_id = sitting()
     # Make the first question an ordering one, whatever the draw gave.
     db.session.rollback()
@@ -232,7 +233,7 @@ def test_the_page_fits_a_small_phone_and_runs_under_the_content_security_policy(
     page.click("#submit-exam")
     box = page.locator("#confirm-submit").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
-    page.screenshot(path="/tmp/exam-360.png")
+    page.screenshot(path=str(tmp_path / "exam-360.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert violations == []
 
