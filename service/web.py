@@ -1,6 +1,6 @@
 """Server-rendered pages: the public verification page, and the candidate's own pages (sign in, sessions,
-sitting the exam, result, certificate). They call the same operations as the API; the session cookie is
-signed and every form and save carries a CSRF token."""
+sitting the exam, result, certificate). They call the same operations as the API; a signed-in browser is a
+session record on the server that its signed cookie names, and every form and save carries a CSRF token."""
 
 from datetime import datetime
 
