@@ -3,10 +3,11 @@ code can carry. No database and no Flask: the service passes in what it stored."
 
 import calendar
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 
 from .qr import fits
 from .token import TokenClaims, TokenKey, issue_token
+from .vietnam_time import vietnam_date
 
 STATUSES = ("valid", "revoked", "expired")  # what a verifier is told; "invalid" is for what is not ours
 
@@ -18,13 +19,19 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def issue_date(closed_at: datetime) -> date:
+    """The date a certificate is issued on: the day in Viet Nam when its attempt closed (stored as naive UTC).
+    The serial's year and the expiry follow from it."""
+    return vietnam_date(closed_at)
+
+
 def expiry_date(issued_on: date, validity_months: int | None) -> date | None:
     """The last day of validity of a certificate issued on `issued_on`; None when it never expires."""
     return add_months(issued_on, validity_months) if validity_months else None
 
 
 def status_on(stored_status: str, expires_on: date | None, today: date) -> str:
-    """valid, revoked (also when superseded by a reissue) or expired, as of `today`.
+    """valid, revoked (also when superseded by a reissue) or expired, as of `today` (Viet Nam's date).
 
     `stored_status` is the record's own: valid, revoked or superseded.
     """

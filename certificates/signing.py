@@ -17,7 +17,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -35,12 +35,12 @@ from reportlab.lib.utils import simpleSplit
 
 from . import fonts
 from .pdf import FONT_REGULAR, SIGNATURE_BOX, register_fonts
+from .vietnam_time import VIETNAM_TZ
 
-__all__ = ["DEFAULT_REASON", "SIGNATURE_FIELD", "VIETNAM_TZ", "SignerConfig", "sign_pdf"]
+__all__ = ["DEFAULT_REASON", "SIGNATURE_FIELD", "SignerConfig", "sign_pdf"]
 
 SIGNATURE_FIELD = "ChuKySoCoQuanCap"
 DEFAULT_REASON = "Cấp giấy chứng nhận đạt chuẩn kỹ năng số"
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")  # no daylight saving in Viet Nam
 _STAMP_FONT_SIZE = 9  # pyHanko layout wants integers
 
 

@@ -5,6 +5,8 @@ from pathlib import Path
 from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
 
+from certificates.vietnam_time import vn_time
+
 from . import config as config_module
 from . import headers, input_guard, ratelimit, unit_of_work
 from .extensions import api, csrf, db, migrate
@@ -23,6 +25,10 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",  # served from the swagger-ui-bundle package: no CDN
         JSON_AS_ASCII=False,
+        # A page's CSRF token lasts as long as its signed-in session (whose record on the server expires and is
+        # deleted at sign-out), not Flask-WTF's default hour: an exam page open for 60 minutes and extra time
+        # must still save and submit.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if config:
         app.config.update(config)
@@ -72,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(author)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
+    app.add_template_global(vn_time, "vn_time")  # every time a page shows is Viet Nam's
 
     from .cli import register_commands
 
@@ -97,8 +104,9 @@ def _swagger_ui_asset(filename: str):
     return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
-def _vn_date(iso_date: str) -> str:
-    year, month, day = iso_date.split("-")
+def _vn_date(day) -> str:
+    """A date (or its ISO text, as the schemas dump it) as written in Viet Nam: dd/mm/yyyy."""
+    year, month, day = str(day).split("-")
     return f"{day}/{month}/{year}"
 
 

@@ -5,8 +5,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from question_bank.formats.text import one_line
+
 from . import audit
-from .auth import hash_password
+from .auth import end_every_session, hash_password
 from .extensions import db
 from .models import ROLES, Audience, Unit, User
 
@@ -19,6 +21,11 @@ class AccountError(ValueError):
 
 def create_account(*, username: str, password: str, role: str, full_name: str, unit_code: str | None = None,
                    birth_date: date | None = None, audience_code: str | None = None) -> User:
+    """A new account. The name is stored on one line in NFC without invisible formatting characters (one_line),
+    as every name the service keeps."""
+    full_name = one_line(full_name)
+    if not full_name:
+        raise AccountError("Họ và tên không được để trống.")
     if role not in ROLES:
         raise AccountError(f"Vai trò không hợp lệ: {role}")
     if not username or len(username) > 80 or not username.isascii() or " " in username:
@@ -41,7 +48,7 @@ def create_account(*, username: str, password: str, role: str, full_name: str, u
         username=username,
         password_hash=hash_password(password),
         role=role,
-        full_name=unicodedata.normalize("NFC", full_name.strip()),
+        full_name=full_name,
         birth_date=birth_date,
         unit=unit,
         audience_code=audience_code,
@@ -139,7 +146,8 @@ def import_accounts(rows: list[list[str]], actor: User, *, import_valid: bool = 
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """:raise AccountError: the current password is wrong or the new one too short. Old tokens stop working."""
+    """:raise AccountError: the current password is wrong or the new one too short. Every session and token of the
+    account stops working."""
     from .auth import password_matches
 
     if not password_matches(user, current):
@@ -147,6 +155,18 @@ def change_password(user: User, current: str, new: str) -> None:
     if len(new) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Mật khẩu mới phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
     user.password_hash = hash_password(new)
-    user.token_version += 1
-    db.session.flush()
+    end_every_session(user)
     audit.record(user, "user.password_change", "user", user.id)
+
+
+def set_active(user: User, active: bool, actor: User | None) -> bool:
+    """Deactivate or reactivate an account; deactivation signs it out everywhere (web sessions and tokens).
+    Returns whether anything changed (only a change is audited)."""
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        end_every_session(user)
+    db.session.flush()
+    audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id, username=user.username)
+    return True

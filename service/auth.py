@@ -1,20 +1,23 @@
-"""Passwords, bearer tokens, login throttling and the role check every endpoint goes through."""
+"""Passwords, bearer tokens, the web pages' sessions, login throttling and the role check every endpoint goes
+through."""
 
 import copy
 import dataclasses
 import functools
+import hashlib
+import secrets
 from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from . import clock
 from .errors import ApiError
 from .extensions import db
-from .models import LoginThrottle, User
+from .models import LoginThrottle, User, WebSession
 
 _HASHERS = {
     "default": PasswordHasher(),  # argon2id with the library's memory-hard defaults (RFC 9106 low-memory)
@@ -134,6 +137,46 @@ def _record_failure(user, throttle, client, now) -> None:
         throttle.window_start, throttle.failures = now, 1
     else:
         throttle.failures += 1
+    db.session.flush()
+
+
+# -- the web pages' sessions ---------------------------------------------------------------------------
+
+
+def _key_sha256(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def open_web_session(user: User) -> str:
+    """A new server-side session for `user`, valid as long as an API token; returns the key its cookie carries.
+    The account's expired sessions are cleared on the way."""
+    now = clock.now()
+    db.session.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now))
+    key = secrets.token_urlsafe(32)
+    db.session.add(WebSession(key_sha256=_key_sha256(key), user_id=user.id, created_at=now,
+                              expires_at=now + timedelta(seconds=current_app.config["TOKEN_TTL_SECONDS"])))
+    db.session.flush()
+    return key
+
+
+def web_session_user(key: object) -> User | None:
+    """The active account whose unexpired session has this key, or None."""
+    if not isinstance(key, str) or not key:
+        return None
+    return db.session.scalar(select(User).join(WebSession, WebSession.user_id == User.id).where(
+        WebSession.key_sha256 == _key_sha256(key), WebSession.expires_at > clock.now(), User.active))
+
+
+def end_web_session(key: object) -> None:
+    """Sign one browser out: its session record is deleted, whoever holds a copy of the cookie."""
+    if isinstance(key, str) and key:
+        db.session.execute(delete(WebSession).where(WebSession.key_sha256 == _key_sha256(key)))
+
+
+def end_every_session(user: User) -> None:
+    """Sign the account out everywhere: every web session is deleted and every bearer token stops working."""
+    user.token_version += 1
+    db.session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     db.session.flush()
 
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 
+from question_bank.formats.text import clean_text, one_line
 from question_bank.item_types import ITEM_TYPES, InvalidDefinition, get_item_type
 
 from . import audit
@@ -104,8 +105,30 @@ def content_hash(data: dict) -> str:
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
+def stored_texts(data: dict) -> dict:
+    """An interchange item with its texts as the bank stores them, whichever way it came (the API, the authoring
+    page, an import, `bank load`): texts through `clean_text`, codes on one line (NFC; zero-width and
+    bidirectional-control characters removed: question_bank/formats/text.py says why). Every operation below
+    that reads an item from outside starts here. Values of the wrong kind are left for validation to report."""
+    data = dict(data)
+    for name in ("stem", "explanation", "source"):
+        if isinstance(data.get(name), str):
+            data[name] = clean_text(data[name])
+    for name in ("code", "type", "competence", "level", "enemy_group"):
+        if isinstance(data.get(name), str):
+            data[name] = one_line(data[name])
+    for name, clean in (("options", clean_text), ("audiences", one_line)):
+        if isinstance(data.get(name), list):
+            data[name] = [clean(value) if isinstance(value, str) else value for value in data[name]]
+    for name in ("code", "source", "enemy_group"):  # optional: empty is none
+        if name in data and not data[name]:
+            data[name] = None
+    return data
+
+
 def validate_item_data(data: dict) -> list[tuple[str, str]]:
     """Problems with an interchange item as (field, Vietnamese message); empty when it can be stored."""
+    data = stored_texts(data)
     problems = []
     if data.get("type") not in ITEM_TYPES:
         return [("type", f"Loại câu hỏi không hợp lệ: {data.get('type')!r}")]
@@ -185,6 +208,7 @@ def next_item_code() -> str:
 
 
 def create_item(data: dict, author: User | None, *, status: str = "draft") -> Item:
+    data = stored_texts(data)
     check_item_data(data)
     code = data.get("code") or next_item_code()
     if db.session.scalar(select(Item.id).where(Item.code == code)) is not None:
@@ -199,6 +223,7 @@ def create_item(data: dict, author: User | None, *, status: str = "draft") -> It
 
 def edit_item(item: Item, data: dict, author: User) -> ItemVersion:
     """Editing always makes a new draft version; the active version stays in use until the new one is approved."""
+    data = stored_texts(data)
     check_item_data(data)
     previous = item.latest
     if previous.status in ("draft", "in_review") and not previous.used:
@@ -236,6 +261,7 @@ class Upserted(NamedTuple):
 def upsert_loaded_item(data: dict, *, status: str = "active", actor: User | None = None) -> Upserted:
     """For `bank load` and imports: create, add a new version when the content changed, or skip.
     A new active version retires the previous active one; a new draft waits for review."""
+    data = stored_texts(data)
     item = db.session.scalar(select(Item).where(Item.code == data["code"])) if data.get("code") else None
     if item is None:
         item = create_item(data, actor, status=status)
@@ -257,6 +283,7 @@ def upsert_loaded_item(data: dict, *, status: str = "active", actor: User | None
 def retire_loaded_item(data: dict, *, actor: User | None = None) -> Upserted:
     """For `bank load`: an item the files mark retired stops being drawn. Its code stays taken: an item
     never seen before is stored retired."""
+    data = stored_texts(data)
     item = db.session.scalar(select(Item).where(Item.code == data["code"]))
     if item is None:
         item = create_item(data, actor, status="retired")

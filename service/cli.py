@@ -117,6 +117,36 @@ def create_user(username, role, unit_code, full_name, birth_date, audience_code,
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
 
 
+@users.command("deactivate")
+@click.argument("username")
+@unit_of_work.command
+def deactivate_user(username):
+    """Deactivate an account: it can no longer sign in, and every session and token it holds ends now."""
+    _set_active(username, False)
+
+
+@users.command("activate")
+@click.argument("username")
+@unit_of_work.command
+def activate_user(username):
+    """Reactivate an account (it signs in again with its password)."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    from sqlalchemy import select
+
+    from .accounts import set_active
+    from .models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"Không có tài khoản {username}.")
+    changed = set_active(user, active, None)
+    state = "hoạt động" if active else "bị khóa"
+    click.echo(f"Tài khoản {username} {'đã chuyển sang' if changed else 'vẫn đang'} {state}.")
+
+
 
 
 @click.group(help="Tiêu chí và ngân hàng câu hỏi.")

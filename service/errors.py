@@ -70,15 +70,18 @@ def _validation_errors(exc: HTTPException):
     return flat or messages
 
 
+def _kept_headers(exc: HTTPException) -> dict:
+    """The headers of an HTTP error that its answer must keep, page or JSON: when to retry (429, 503) and which
+    methods are allowed (405)."""
+    return {name: value for name, value in exc.get_headers() if name.lower() in ("retry-after", "allow")}
+
+
 def _html_error(status: int, exc: HTTPException | None = None, headers: dict | None = None):
     """A Vietnamese error page for the web pages (the API always answers JSON)."""
     from flask import render_template
 
     body = render_template("error.html", status=status, message=MESSAGES.get(status, ("error", "Lỗi."))[1])
-    kept = {"retry-after", "allow"}
-    headers = dict(headers or {})
-    headers.update((k, v) for k, v in (exc.get_headers() if exc is not None else []) if k.lower() in kept)
-    return body, status, headers
+    return body, status, {**(headers or {}), **(_kept_headers(exc) if exc is not None else {})}
 
 
 def database_unreachable(exc: Exception) -> bool:
@@ -114,8 +117,7 @@ def register_error_handlers(app: Flask) -> None:
             message = MESSAGES[429][1]
         response = jsonify(error_body(status, message=message, errors=errors))
         response.status_code = status
-        if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        response.headers.update(_kept_headers(exc))
         for name, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
             response.headers[name] = value
         return response

@@ -12,6 +12,7 @@ from typing import NoReturn
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from certificates.vietnam_time import vn_time
 from question_bank.assembly import BankShortage, PoolItem, check_coverage, draw_form
 from question_bank.item_types import AnswerShapeError, get_item_type
 from question_bank.scoring import ScoredResponse, ScoringRule, missed_competences, score
@@ -201,7 +202,7 @@ def start_or_resume(session: ExamSession, user: User, now: datetime) -> tuple[At
         ready = previous[-1].closed_at + timedelta(minutes=session.retake_gap_minutes)
         if now < ready:
             raise ApiError(409, "retake_too_soon",
-                           f"Chưa đến thời gian được thi lại (từ {ready.isoformat()}Z).")
+                           f"Chưa đến thời gian được thi lại (từ {vn_time(ready, '%H:%M %d/%m/%Y')}, giờ Việt Nam).")
     attempt = _new_attempt(session, user, len(previous) + 1, now)
     try:
         with db.session.begin_nested():

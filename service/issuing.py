@@ -11,11 +11,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from certificates.lifecycle import expiry_date, token_for_qr
+from certificates.lifecycle import expiry_date, issue_date, token_for_qr
 from certificates.pdf import CertificateData, CertificatePDF
 from certificates.serial import format_serial, new_public_id
 from certificates.signing import sign_pdf
 from certificates.token import TokenClaims
+from question_bank.formats.text import one_line
 
 from . import audit, clock, keystore
 from .errors import ApiError
@@ -44,7 +45,7 @@ def issue_for_attempt(attempt: Attempt) -> Certificate:
     """The certificate of a passed attempt; called once, by the request that closed the attempt."""
     user: User = attempt.user
     audience = db.session.get(Audience, attempt.blueprint.audience_code)
-    issued_on = attempt.closed_at.date()
+    issued_on = issue_date(attempt.closed_at)
     return _issue(
         attempt=attempt, user=user, holder_name=user.full_name, reissue_no=0,
         audience_name=audience.name, issued_on=issued_on,
@@ -169,7 +170,14 @@ def revoke(cert: Certificate, reason: str, actor: User) -> Certificate:
 
 def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Certificate:
     """A new certificate after a name correction; the old one is marked superseded and stops verifying as valid.
-    Unit, audience, issuer, result and dates are carried over as printed on the original."""
+    Unit, audience, issuer, result and dates are carried over as printed on the original. The name is stored as
+    every name is (one_line: NFC, no invisible formatting characters).
+
+    :raise ApiError 409: the certificate is not valid. 422: the name is empty once cleaned."""
+    holder_name = one_line(holder_name)
+    if len(holder_name) < 2:
+        raise ApiError(422, "validation_error", "Họ và tên không hợp lệ.",
+                       {"holder_name": ["Cần ít nhất 2 ký tự nhìn thấy được."]})
     if cert.status != "valid":
         raise ApiError(409, "not_valid", "Chỉ cấp lại được chứng nhận đang có hiệu lực.")
     attempt = db.session.get(Attempt, cert.attempt_id)
@@ -177,7 +185,7 @@ def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Ce
         Certificate.attempt_id == cert.attempt_id).order_by(Certificate.reissue_no.desc()))
     new = _issue(
         attempt=attempt, user=db.session.get(User, cert.user_id), holder_name=holder_name,
-        reissue_no=latest + 1, audience_name=cert.audience_name, issued_on=clock.now().date(),
+        reissue_no=latest + 1, audience_name=cert.audience_name, issued_on=clock.today(),
         expires_on=cert.expires_on, unit_code=cert.unit_code, unit_name=cert.unit_name,
         issuer_name=cert.issuer_name, issuer_place=cert.issuer_place,
         result={"percent": cert.percent, "score_10": cert.score_10, "classification": cert.classification_code,

@@ -4,29 +4,27 @@ operation, and showing a schema's or an operation's errors beside a form's field
 The pages call the operations the API calls and load their forms with the API's schemas (service/schemas/), so
 a rule and its Vietnamese message are written once; they never import the API's resources."""
 
-from datetime import UTC, datetime
 from functools import wraps
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from marshmallow import Schema, ValidationError
 
-from certificates.signing import VIETNAM_TZ
-
+from .auth import web_session_user
 from .errors import ApiError
-from .extensions import db
 from .models import User
 from .unit_of_work import refused
 
 FORM_INVALID = "Thông tin chưa hợp lệ, xem các ô được đánh dấu."
+SESSION_KEY = "sid"  # the cookie's entry that names the server-side session
 
 
 # -- signing in and the guard -------------------------------------------------------------------------------
 
 
 def signed_in_user() -> User | None:
+    """The account of this browser's server-side session (service/auth.py), if it is still open."""
     if "web_user" not in g:
-        user = db.session.get(User, session.get("uid")) if session.get("uid") else None
-        g.web_user = user if user and user.active and user.token_version == session.get("v") else None
+        g.web_user = web_session_user(session.get(SESSION_KEY))
     return g.web_user
 
 
@@ -113,11 +111,3 @@ def load_form(schema: Schema, data: dict, worded: dict[str, str] | None = None) 
             if name in errors:
                 errors[name] = list(dict.fromkeys(text if message in own else message for message in errors[name]))
         raise ApiError(422, "validation_error", FORM_INVALID, errors) from exc
-
-
-# -- showing times ------------------------------------------------------------------------------------------
-
-
-def vn_time(moment: datetime, pattern: str = "%d/%m/%Y %H:%M") -> str:
-    """A stored naive-UTC time as Vietnam wall-clock time: proctors type and read times as UTC+7."""
-    return moment.replace(tzinfo=UTC).astimezone(VIETNAM_TZ).strftime(pattern)

@@ -2,11 +2,13 @@
 (where training is needed). Computed from closed attempts and issued certificates."""
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+
+from certificates.vietnam_time import vietnam_midnight
 
 from .extensions import db
 from .models import Area, Attempt, Audience, Certificate, Enrolment, ExamSession, Unit, UnitType, User
@@ -15,7 +17,8 @@ TARGETS_FILE = Path(__file__).resolve().parent / "data" / "targets.yaml"
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    """The stored (naive UTC) times between which `year` runs in Viet Nam."""
+    return vietnam_midnight(date(year, 1, 1)), vietnam_midnight(date(year + 1, 1, 1))
 
 
 def _closed_attempts(year: int):

@@ -2,6 +2,8 @@
 
 from sqlalchemy import select
 
+from certificates.vietnam_time import vietnam_date
+
 from .models import Attempt, Audience, Certificate, ExamSession, Unit, User
 from .spreadsheets import table_xlsx
 from .units import subtree_ids
@@ -31,7 +33,7 @@ def result_row(attempt: Attempt, user: User, unit: Unit, audience: Audience, ses
     result = attempt.result or {}
     return {
         "attempt_id": attempt.id, "full_name": user.full_name, "username": user.username, "unit": unit.name,
-        "audience": audience.name, "session": session.title, "closed_at": attempt.closed_at.date().isoformat(),
+        "audience": audience.name, "session": session.title, "closed_at": vietnam_date(attempt.closed_at).isoformat(),
         "percent": result.get("percent"), "score_10": result.get("score_10"),
         "classification": result.get("classification_name"), "passed": result.get("passed"),
         "certificate": certificate.serial if certificate else None,

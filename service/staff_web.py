@@ -9,6 +9,7 @@ from marshmallow import ValidationError, validate
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
 from . import bank, clock, exams, issuing, reports, results
@@ -17,18 +18,13 @@ from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Audience, Enrolment, ExamSession, ItemVersion, Unit
 from .models import Blueprint as ExamBlueprint
-from .pages import act, field_errors, load_form, staff_page, vn_time
+from .pages import act, field_errors, load_form, staff_page
 from .schemas.exams import EnrolSchema, ExtraTimeSchema, ReasonSchema, SessionCreateSchema
 from .schemas.people import ReportArgs
 from .unit_of_work import own_commits, refused
 from .units import manages
 
 staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
-
-
-@staff.context_processor
-def time_helpers():
-    return {"vn_time": vn_time}
 
 
 @staff.get("/")
@@ -282,7 +278,7 @@ def unit_results_xlsx(user, code):
 @staff_page()
 def report(user):
     try:
-        year = ReportArgs().load(request.args).get("year") or clock.now().year
+        year = ReportArgs().load(request.args).get("year") or clock.today().year
     except ValidationError:
         abort(400)
     progress, profile = reports.progress(year), reports.competence_profile(year)

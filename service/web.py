@@ -1,11 +1,14 @@
 """Server-rendered pages: the public verification page, and the candidate's own pages (sign in, sessions,
-sitting the exam, result, certificate). They call the same operations as the API; the session cookie is
-signed and every form and save carries a CSRF token."""
+sitting the exam, result, certificate). They call the same operations as the API; a signed-in browser is a
+session record on the server that its signed cookie names, and every form and save carries a CSRF token."""
+
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from certificates.lifecycle import status_on
+from certificates.vietnam_time import vn_time
 from question_bank.review import attempt_view
 
 from . import auth, clock, exams, issuing, verification
@@ -13,7 +16,7 @@ from .downloads import certificate_pdf as pdf_download
 from .errors import ApiError, error_body
 from .extensions import db
 from .models import ROLES, Area, Attempt, Certificate, Competence, ExamSession
-from .pages import candidate_page, home_of, page_for, signed_in_user
+from .pages import SESSION_KEY, candidate_page, home_of, page_for, signed_in_user
 from .ratelimit import limited
 from .schemas.certificates import VerificationSchema
 from .schemas.exams import AttemptSchema
@@ -25,7 +28,7 @@ web = Blueprint("web", __name__)
 @web.get("/v/<path:token>")
 @limited("verify", "VERIFY_RATE_LIMIT")
 def verify_page(token):
-    answer = VerificationSchema().dump(verification.verify_token(token, clock.now().date()))
+    answer = VerificationSchema().dump(verification.verify_token(token, clock.today()))
     return render_template("verify.html", answer=answer)
 
 
@@ -34,26 +37,26 @@ def verify_page(token):
 
 @web.route("/dang-nhap", methods=["GET", "POST"])
 def sign_in():
-    error = None
     if request.method == "POST":
         try:
             user = auth.authenticate(request.form.get("username", ""), request.form.get("password", ""),
                                      request.remote_addr or "unknown")
         except ApiError as exc:
             refused(exc)  # a failed login is kept: it counts against the account and the address
-            error = exc.message
-        else:
-            session.clear()
-            session["uid"], session["v"] = user.id, user.token_version
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else home_of(user))
-    return render_template("sign_in.html", error=error), 401 if error else 200
+            # 401, or 429 with Retry-After (the account is locked or the address has failed too often)
+            return render_template("sign_in.html", error=exc.message), exc.status, exc.headers or {}
+        session.clear()  # a new session (and CSRF secret) at every sign-in
+        session[SESSION_KEY] = auth.open_web_session(user)
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else home_of(user))
+    return render_template("sign_in.html", error=None)
 
 
 @web.route("/doi-mat-khau", methods=["GET", "POST"])
 @page_for(set(ROLES))
 def change_password(user):
-    """Any signed-in person changes their own password; every session and token made before stops working."""
+    """Any signed-in person changes their own password; every session (this one too) and token made before stops
+    working."""
     from .accounts import AccountError
     from .accounts import change_password as change
 
@@ -72,6 +75,8 @@ def change_password(user):
 
 @web.post("/dang-xuat")
 def sign_out():
+    """Sign out: the session's record on the server is deleted, so no copy of the cookie opens it again."""
+    auth.end_web_session(session.get(SESSION_KEY))
     session.clear()
     return redirect(url_for("web.sign_in"))
 
@@ -97,7 +102,7 @@ def candidate_home(user):
                                       .order_by(Certificate.issued_at.desc())).all()
     return render_template("candidate.html", user=user, sessions=exams.sessions_open_for(user, now),
                            attempts=attempts, certificates=certificates,
-                           status_of=lambda cert: status_on(cert.status, cert.expires_on, now.date()))
+                           status_of=lambda cert: status_on(cert.status, cert.expires_on, clock.today()))
 
 
 @web.post("/ky-thi/<int:session_id>/bat-dau")
@@ -132,33 +137,51 @@ def own_view(attempt: Attempt) -> dict:
     return AttemptSchema(view=view).dump(exams.attempt_data(attempt, clock.now()))
 
 
+def time_left(deadline: datetime, now: datetime) -> dict:
+    """What the exam page's clock shows: the seconds the server still allows (the page counts them down on its
+    own clock, so a wrong clock on the candidate's machine does not matter) and the deadline in Viet Nam time."""
+    return {"remaining": max(0, int((deadline - now).total_seconds())), "deadline": vn_time(deadline, "%H:%M")}
+
+
 @web.get("/bai-thi/<int:attempt_id>")
 @candidate_page
 def sit(user, attempt_id):
     attempt = own_attempt(user, attempt_id)
     if exams.close_if_expired(attempt, clock.now()):
         return redirect(url_for("web.result", attempt_id=attempt.id))
-    body = own_view(attempt)
-    remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
-    return render_template("exam.html", attempt=attempt, body=body, remaining=remaining,
-                           title=attempt.session.title)
+    return render_template("exam.html", attempt=attempt, body=own_view(attempt),
+                           clock=time_left(attempt.deadline, clock.now()), title=attempt.session.title)
+
+
+@web.get("/bai-thi/<int:attempt_id>/thoi-gian")
+@candidate_page
+def time_of(user, attempt_id):
+    """The exam page asks here, every half minute and when its clock reaches zero, how long the server still
+    allows: extra time granted by a proctor reaches an open page this way. A closed attempt (submitted, timed
+    out, voided) says so, and the page goes to its result."""
+    attempt = own_attempt(user, attempt_id)
+    if exams.close_if_expired(attempt, clock.now()):
+        return jsonify({"status": "closed"})
+    return jsonify({"status": "in_progress", **time_left(attempt.deadline, clock.now())})
 
 
 @web.post("/bai-thi/<int:attempt_id>/cau/<int:position>")
 @candidate_page
 @own_commits  # the answer is written in its own short transaction (exams.save_answer)
 def save(user, attempt_id, position):
-    """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header)."""
+    """The exam page saves each answer here as it is given (JSON, CSRF token in the X-CSRFToken header); the
+    answer is durable once this says so."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "answer" not in data:
         return jsonify(error_body(422, "validation_error", "Thiếu câu trả lời.")), 422
+    now = clock.now()
     try:
         identity = auth.Identity(user.id, user.token_version, user.role)
-        exams.save_answer(attempt_id, identity, position, data["answer"], clock.now())
+        deadline = exams.save_answer(attempt_id, identity, position, data["answer"], now)
     except ApiError as exc:
         refused(exc)
         return jsonify(error_body(exc.status, exc.code, exc.message, exc.errors)), exc.status
-    return jsonify({"saved": True})
+    return jsonify({"saved": True, **time_left(deadline, now)})  # extra time reaches the page with any save
 
 
 @web.post("/bai-thi/<int:attempt_id>/nop")

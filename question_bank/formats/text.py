@@ -1,4 +1,12 @@
-"""Text clean-up shared by every format: NFC, line breaks, and HTML to plain text."""
+"""Text clean-up shared by every format, and by every path that stores an item or a person's name: NFC, line
+breaks, no control or invisible formatting characters, and HTML to plain text.
+
+Zero-width and bidirectional-control characters are removed, not refused. They are invisible: an author who
+pasted them from a word processor or a PDF cannot see them to take them out, and Vietnamese (written left to
+right in Latin letters) never needs one. Kept, they let two texts that look the same differ (an item or a name
+that passes for another, an option that duplicates another), and the bidirectional overrides let what a
+reviewer sees differ from what is stored (U+202E shows "abc" as "cba"). Removed, what is stored is what
+everyone sees."""
 
 import re
 import unicodedata
@@ -7,17 +15,24 @@ from html.parser import HTMLParser
 # C0 control characters other than tab and line breaks: XML 1.0 and XLSX cannot hold them,
 # and they never belong in an exam question.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width spaces and joiners, direction marks and embeddings, overrides and isolates, word joiner and invisible
+# operators, the byte-order mark, the Arabic letter mark.
+INVISIBLE_CHARS = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c]")
 
 _BLOCK_TAGS = frozenset("p div li ul ol tr table blockquote pre h1 h2 h3 h4 h5 h6".split())
 _HIDDEN_TAGS = frozenset({"script", "style"})
 
 
 def clean_text(value: str) -> str:
-    """NFC, "\\n" line breaks, no control characters, no surrounding whitespace."""
-    text = unicodedata.normalize("NFC", value)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL_CHARS.sub("", text)
-    return text.strip()
+    """NFC, "\\n" line breaks, no control or invisible formatting characters, no surrounding whitespace."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    text = INVISIBLE_CHARS.sub("", _CONTROL_CHARS.sub("", text))
+    return unicodedata.normalize("NFC", text).strip()  # after the removal, which may bring letter and mark together
+
+
+def one_line(value: str) -> str:
+    """clean_text on one line (a name, a code): every run of whitespace, line breaks included, is one space."""
+    return " ".join(clean_text(value).split())
 
 
 def optional_text(value: str | None) -> str | None:

@@ -7,12 +7,12 @@ from .audit import AuditEntry
 from .bank import Area, Audience, Blueprint, Competence, FrameworkVersion, Item, ItemVersion, Level
 from .certs import Certificate, SerialCounter, TokenKey
 from .exam import Attempt, AttemptItem, Enrolment, ExamSession
-from .org import ROLES, LoginThrottle, Unit, UnitType, User
+from .org import ROLES, LoginThrottle, Unit, UnitType, User, WebSession
 
 __all__ = [
     "ROLES", "Area", "Attempt", "AttemptItem", "AuditEntry", "Audience", "Blueprint", "Certificate",
     "Competence", "Enrolment", "ExamSession", "FrameworkVersion", "Item", "ItemVersion", "Level",
-    "LoginThrottle", "SerialCounter", "TokenKey", "Unit", "UnitType", "User",
+    "LoginThrottle", "SerialCounter", "TokenKey", "Unit", "UnitType", "User", "WebSession",
 ]
 
 # Whether any attempt drew a version: derived, never stored, so it cannot disagree with the attempts.

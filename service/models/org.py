@@ -53,6 +53,18 @@ class User(db.Model):
     unit: Mapped[Unit | None] = relationship()
 
 
+class WebSession(db.Model):
+    """A browser signed in to the web pages. Its cookie carries a random key, signed; the record is kept under
+    the key's SHA-256, so the table alone opens no session. Signing out deletes the record, so a copy of the
+    cookie stops working at once; a password change or a deactivation deletes every record of the account."""
+
+    __tablename__ = "web_sessions"
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class LoginThrottle(db.Model):
     """Failed logins per client address in the current window; kept in the database so every worker sees it."""
 

@@ -19,7 +19,7 @@ class Progress(MethodView):
     def get(self, args):
         """Enrolled, sat, passed and certified people in a year, by audience and by unit type, beside the plan's
         targets (service/data/targets.yaml). `format=xlsx` downloads it."""
-        year = args.get("year") or clock.now().year
+        year = args.get("year") or clock.today().year
         body = reports.progress(year)
         if args["format"] == "xlsx":
             rows = body["by_audience"] + body["by_unit_type"]
@@ -37,7 +37,7 @@ class Competences(MethodView):
     def get(self, args):
         """Mean score per area by unit and audience, and the share under the area minimum: where training is
         needed. `format=xlsx` downloads it."""
-        year = args.get("year") or clock.now().year
+        year = args.get("year") or clock.today().year
         body = reports.competence_profile(year)
         if args["format"] == "xlsx":
             return attachment(table_xlsx(f"Năng lực số năm {year}", reports.PROFILE_COLUMNS, body["items"]),

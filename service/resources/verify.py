@@ -28,7 +28,7 @@ class VerifyPdf(MethodView):
     def post(self):
         """Upload a certificate PDF (multipart field `file`): signature, whole-file coverage, issued hash, status."""
         upload = uploaded_file("Cần gửi tệp PDF trong trường `file`.")
-        return verification.verify_pdf(upload.read(), clock.now().date())
+        return verification.verify_pdf(upload.read(), clock.today())
 
 
 @blp.route("/verify/<path:token>")
@@ -38,4 +38,4 @@ class VerifyToken(MethodView):
     @blp.response(200, VerificationSchema)
     def get(self, token):
         """valid, revoked, expired or invalid, with the checks made and only what HR needs to match the holder."""
-        return verification.verify_token(token, clock.now().date())
+        return verification.verify_token(token, clock.today())

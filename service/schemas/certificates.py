@@ -39,7 +39,7 @@ class CertificateSchema(PublicCertificateSchema):
 
     id = fields.String(attribute="public_id")
     status = fields.String(metadata={"description": "valid, revoked hoặc superseded"})
-    verify_status = fields.Function(lambda cert: status_on(cert.status, cert.expires_on, clock.now().date()),
+    verify_status = fields.Function(lambda cert: status_on(cert.status, cert.expires_on, clock.today()),
                                     metadata={"type": "string", "enum": list(STATUSES),
                                               "description": "như người xác minh thấy hôm nay"})
     verify_url = fields.String()

@@ -30,7 +30,7 @@ class UnitResultSchema(Schema):
     unit = fields.String()
     audience = fields.String()
     session = fields.String()
-    closed_at = fields.String(metadata={"description": "ngày làm bài, YYYY-MM-DD"})
+    closed_at = fields.String(metadata={"description": "ngày làm bài theo giờ Việt Nam, YYYY-MM-DD"})
     percent = fields.Float(allow_none=True)
     score_10 = fields.Float(allow_none=True)
     classification = fields.String(allow_none=True)

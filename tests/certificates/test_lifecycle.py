@@ -2,11 +2,11 @@
 
 import base64
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
-from certificates.lifecycle import add_months, expiry_date, status_on, token_for_qr
+from certificates.lifecycle import add_months, expiry_date, issue_date, status_on, token_for_qr
 from certificates.qr import fits
 from certificates.token import read_token
 
@@ -26,6 +26,15 @@ def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected
 def test_a_blueprint_without_validity_gives_a_certificate_that_never_expires():
     assert expiry_date(date(2026, 3, 15), None) is None
     assert expiry_date(date(2026, 3, 15), 24) == date(2028, 3, 15)
+
+
+@pytest.mark.parametrize(("closed_at", "expected"), [
+    (datetime(2026, 12, 31, 16, 59, 59), date(2026, 12, 31)),  # 23:59:59 in Viet Nam
+    (datetime(2026, 12, 31, 17, 0), date(2027, 1, 1)),         # midnight in Viet Nam
+    (datetime(2026, 12, 31, 23, 30), date(2027, 1, 1)),        # still 31 December in UTC
+])
+def test_the_issue_date_is_the_day_in_viet_nam_when_the_attempt_closed(closed_at, expected):
+    assert issue_date(closed_at) == expected
 
 
 @pytest.mark.parametrize(("stored", "expires_on", "today", "expected"), [

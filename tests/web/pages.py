@@ -14,3 +14,15 @@ def sign_in(client, user) -> str:
                                                "csrf_token": csrf_of(page)})
     assert response.status_code == 302
     return csrf_of(client.get("/quan-ly/" if user.role != "candidate" else "/thi-sinh").get_data(as_text=True))
+
+
+def signed_in_page(browser, served, user, home: str, **context):
+    """A new page (in a context of its own, made with `context` options) with `user` signed in through the form,
+    at their `home` page."""
+    page = browser.new_context(**context).new_page()
+    page.goto(f"{served}/dang-nhap")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "mat-khau-dung-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{home}")
+    return page

@@ -1,12 +1,13 @@
 """The candidate's web pages through Flask's test client: sign-in, CSRF, sitting, result, certificate."""
 
 import re
+from datetime import datetime, timedelta
 
 from markupsafe import escape
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import AttemptItem, ItemVersion
+from service.models import Attempt, AttemptItem, ItemVersion
 from tests.web.pages import csrf_of
 
 
@@ -99,3 +100,38 @@ def test_change_password_in_the_browser_pages(client, make_user):
                                               "new_password": "mat-khau-moi-dai", "csrf_token": csrf_of(page)})
     assert done.status_code == 302 and client.get("/thi-sinh").status_code == 302
     assert sign_in(client, person.username, "mat-khau-moi-dai").status_code == 302
+
+
+def test_the_exam_page_follows_the_servers_clock(client, app, bank, make_user, make_session, clock_at, auth_headers):
+    start = clock_at(datetime(2026, 12, 3, 1, 0))  # 08:00 in Viet Nam
+    person = make_user("candidate")
+    session = make_session([person])
+    sign_in(client, person.username)
+    home = client.get("/thi-sinh").get_data(as_text=True)
+    exam_url = client.post(f"/ky-thi/{session.id}/bat-dau", data={"csrf_token": csrf_of(home)}).headers["Location"]
+    page = client.get(exam_url).get_data(as_text=True)
+    assert 'data-remaining="3600"' in page and 'id="deadline">09:00<' in page and 'role="timer"' in page
+    assert 'aria-live="polite"' in page and 'id="submit-exam"' in page and 'name="submit"' not in page
+    assert re.search(r"<script(?![^>]*\bsrc=)", page) is None and " style=" not in page  # the policy forbids both
+    clock = f"{exam_url}/thoi-gian"
+    assert client.get(clock).get_json() == {"status": "in_progress", "remaining": 3600, "deadline": "09:00"}
+    clock_at(start + timedelta(minutes=10))
+    saved = client.post(f"{exam_url}/cau/1", json={"answer": None}, headers={"X-CSRFToken": csrf_of(page)})
+    assert saved.get_json() == {"saved": True, "remaining": 3000, "deadline": "09:00"}
+
+    attempt_id = int(exam_url.rsplit("/", 1)[1])
+    proctor = auth_headers(make_user("proctor"))
+    client.post(f"/api/v1/attempts/{attempt_id}/extra-time", headers=proctor,
+                json={"minutes": 15, "reason": "Mất điện"})
+    assert client.get(clock).get_json() == {"status": "in_progress", "remaining": 3900, "deadline": "09:15"}
+    clock_at(start + timedelta(minutes=76))
+    assert client.get(clock).get_json() == {"status": "closed"}
+    assert db.session.get(Attempt, attempt_id).closed_by == "timeout"
+
+    other = app.test_client()
+    sign_in(other, make_user("candidate").username)
+    assert other.get(clock).status_code == 404
+    staff = app.test_client()
+    sign_in(staff, make_user("proctor").username)
+    assert staff.get(clock).status_code == 403
+    assert app.test_client().get(clock).status_code == 302
