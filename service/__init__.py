@@ -70,6 +70,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .author_web import author
 
     app.register_blueprint(author)
+    from .admin_web import admin
+
+    app.register_blueprint(admin)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
 
