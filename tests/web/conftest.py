@@ -1,7 +1,11 @@
-"""Fixtures of the page tests: the unit tree, and a certificate issued the way a pass issues one."""
+"""Fixtures of the page tests: the unit tree, a certificate issued the way a pass issues one, and a real browser
+(Debian's Chromium driven by Playwright) against the service running in a thread."""
+
+import threading
 
 import pytest
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from service import clock, exams
 from service.extensions import db
@@ -32,3 +36,26 @@ def make_certificate(bank, make_user, make_session):
 
     return make
 
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def served(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()

@@ -1,4 +1,4 @@
-"""Signing in through the web form, as the page tests do it."""
+"""Signing in through the web form, as the page tests do it (the test client's and a real browser's)."""
 
 import re
 
@@ -14,3 +14,15 @@ def sign_in(client, user) -> str:
                                                "csrf_token": csrf_of(page)})
     assert response.status_code == 302
     return csrf_of(client.get("/quan-ly/" if user.role != "candidate" else "/thi-sinh").get_data(as_text=True))
+
+
+def signed_in_page(browser, served, user, home: str, **options):
+    """A new browser page (`options` as Playwright's new_page takes them) with `user` signed in through the form,
+    at their `home` page."""
+    page = browser.new_page(**options)
+    page.goto(f"{served}/dang-nhap")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "mat-khau-dung-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{home}")
+    return page

@@ -1,43 +1,6 @@
 """A real browser (Debian's Chromium driven by Playwright) against the running service."""
 
-import threading
-
-import pytest
-from werkzeug.serving import make_server
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def signed_in_page(browser, served, user, home: str):
-    """A new page with `user` signed in through the form, at their `home` page."""
-    page = browser.new_page()
-    page.goto(f"{served}/dang-nhap")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "mat-khau-dung-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{home}")
-    return page
+from tests.web.pages import signed_in_page
 
 
 def test_candidate_signs_in_sits_and_gets_a_result(served, browser, bank, make_user, make_session, tmp_path):
