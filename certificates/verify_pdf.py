@@ -23,7 +23,7 @@ from pyhanko.sign.validation.pdf_embedded import read_certification_data
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-__all__ = ["MAX_PDF_SIZE", "PROBLEM_MESSAGES", "PdfCheck", "check_signed_pdf"]
+__all__ = ["MAX_PDF_SIZE", "PROBLEM_MESSAGES", "PdfCheck", "check_signed_pdf", "looks_like_pdf"]
 
 MAX_PDF_SIZE = 10 * 1024 * 1024
 
@@ -77,6 +77,12 @@ class PdfCheck:
         result["valid"] = self.valid
         result["signed_at"] = self.signed_at.isoformat() if self.signed_at else None
         return result
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """Whether `data` is meant to be a PDF at all: its header within the first 1024 bytes, where readers look for
+    it. A damaged or forged PDF passes this and fails :func:`check_signed_pdf`; a photo or a Word file does not."""
+    return b"%PDF-" in data[:1024]
 
 
 def _asn1(cert) -> asn1_x509.Certificate:

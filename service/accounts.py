@@ -58,6 +58,22 @@ def create_account(*, username: str, password: str, role: str, full_name: str, u
     return user
 
 
+def listing(actor: User, filters: dict):
+    """The accounts `actor` may see (an admin every one, a unit manager their units' people), by username,
+    narrowed by `filters`: role, unit (its code: people of that unit itself) and text in the username or name."""
+    from .units import in_scope
+
+    query = select(User).where(in_scope(User.unit_id, actor)).order_by(User.username)
+    if filters.get("role"):
+        query = query.where(User.role == filters["role"])
+    if filters.get("unit"):
+        query = query.join(Unit, Unit.id == User.unit_id).where(Unit.code == filters["unit"])
+    if filters.get("q"):
+        query = query.where(User.username.icontains(filters["q"], autoescape=True)
+                            | User.full_name.icontains(filters["q"], autoescape=True))
+    return query
+
+
 # -- bulk accounts from a spreadsheet ---------------------------------------------------------------------
 
 ACCOUNT_HEADERS = {

@@ -4,6 +4,8 @@ import getpass
 import socket
 
 import click
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import AuditEntry, User
@@ -33,3 +35,19 @@ def _origin() -> dict:
         return {"via": "system"}
     return {"via": "cli", "command": context.command_path, "os_user": getpass.getuser(),
             "host": socket.gethostname()}
+
+
+def entries(filters: dict):
+    """The log newest first, narrowed by `filters`: action, actor (a username), target_type, target_id, and the
+    times `since` (included) and `until` (excluded), naive UTC."""
+    query = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
+    for name in ("action", "target_type", "target_id"):
+        if filters.get(name):
+            query = query.where(getattr(AuditEntry, name) == filters[name])
+    if filters.get("actor"):
+        query = query.where(AuditEntry.actor_id.in_(select(User.id).where(User.username == filters["actor"])))
+    if filters.get("since"):
+        query = query.where(AuditEntry.at >= filters["since"])
+    if filters.get("until"):
+        query = query.where(AuditEntry.at < filters["until"])
+    return query

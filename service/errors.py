@@ -76,7 +76,7 @@ def _kept_headers(exc: HTTPException) -> dict:
     return {name: value for name, value in exc.get_headers() if name.lower() in ("retry-after", "allow")}
 
 
-def _html_error(status: int, exc: HTTPException | None = None, headers: dict | None = None):
+def html_error(status: int, exc: HTTPException | None = None, headers: dict | None = None):
     """A Vietnamese error page for the web pages (the API always answers JSON)."""
     from flask import render_template
 
@@ -110,7 +110,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_exception(exc: HTTPException):
         status = exc.code or 500
         if not wants_json():
-            return _html_error(status, exc)
+            return html_error(status, exc)
         errors = _validation_errors(exc) if status in (400, 422) else None
         message = None
         if status == 429:
@@ -133,7 +133,7 @@ def register_error_handlers(app: Flask) -> None:
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
         if not wants_json():
             # The page is rendered without touching the database (no signed-in user is looked up).
-            return _html_error(503, headers=headers)
+            return html_error(503, headers=headers)
         response = jsonify(error_body(503))
         response.status_code = 503
         response.headers.update(headers)
@@ -143,7 +143,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(exc: Exception):
         app.logger.exception("unhandled error")
         if not wants_json():
-            return _html_error(500)
+            return html_error(500)
         response = jsonify(error_body(500))
         response.status_code = 500
         return response

@@ -21,7 +21,8 @@ from question_bank.formats.text import one_line
 from . import audit, clock, keystore
 from .errors import ApiError
 from .extensions import db
-from .models import Attempt, Audience, Certificate, SerialCounter, User
+from .models import Attempt, Audience, Certificate, SerialCounter, Unit, User
+from .units import manages, subtree_ids
 
 
 def next_serial(year: int) -> str:
@@ -142,6 +143,30 @@ def session_certificates(session_id: int):
             .where(Attempt.session_id == session_id, Certificate.status == "valid").order_by(Certificate.id))
 
 
+def unit_certificates(unit: Unit, *, valid_only: bool = True):
+    """The (valid) certificates of the people now in `unit` and the units below it, oldest first."""
+    query = (select(Certificate).join(User, User.id == Certificate.user_id)
+             .where(User.unit_id.in_(subtree_ids(unit.id))).order_by(Certificate.id))
+    return query.where(Certificate.status == "valid") if valid_only else query
+
+
+def matching(text: str = "", status: str | None = None):
+    """Certificates whose serial, holder's name or holder's username contains `text`, newest first."""
+    query = select(Certificate).join(User, User.id == Certificate.user_id).order_by(Certificate.id.desc())
+    if text:
+        query = query.where(Certificate.serial.icontains(text, autoescape=True)
+                            | Certificate.holder_name.icontains(text, autoescape=True)
+                            | User.username.icontains(text, autoescape=True))
+    if status:
+        query = query.where(Certificate.status == status)
+    return query
+
+
+def visible_to(cert: Certificate, user: User) -> bool:
+    """Who may see a certificate and download its PDF: its holder, admins, proctors, the holder's unit manager."""
+    return cert.user_id == user.id or user.role == "proctor" or manages(user, cert.user.unit_id)
+
+
 def session_progress(session_id: int) -> dict:
     """How many of the session's certificates have their signed PDF."""
     query = session_certificates(session_id).subquery()
@@ -150,17 +175,27 @@ def session_progress(session_id: int) -> dict:
     return {"certificates": total, "rendered": ready, "pending": total - ready}
 
 
-def render_pending(query, limit: int):
-    """Render and sign, one by one, up to `limit` certificates of `query` that have no PDF yet, yielding each once
-    its PDF is written: the caller commits each, so that a long batch keeps its progress."""
+def render_pending(query, limit: int | None):
+    """Render and sign, one by one, up to `limit` (or all) certificates of `query` that have no PDF yet, yielding
+    each once its PDF is written: the caller commits each, so that a long batch keeps its progress."""
     for cert in db.session.scalars(query.where(Certificate.pdf_sha256.is_(None)).limit(limit)).all():
         render(cert)
         yield cert
 
 
-def revoke(cert: Certificate, reason: str, actor: User) -> Certificate:
+def refuse_unless_valid(cert: Certificate, doing: str) -> None:
+    """:raise ApiError 409: `cert` was revoked or superseded; only a valid certificate can be `doing` ("thu hồi")."""
     if cert.status != "valid":
-        raise ApiError(409, "not_valid", "Chỉ thu hồi được chứng nhận đang có hiệu lực.")
+        raise ApiError(409, "not_valid", f"Chỉ {doing} được chứng nhận đang có hiệu lực.")
+
+
+def listed(query) -> list[tuple[int, str]]:
+    """(id, serial) of the certificates `query` selects, in its order: what a ZIP of them holds."""
+    return [tuple(row) for row in db.session.execute(query.with_only_columns(Certificate.id, Certificate.serial))]
+
+
+def revoke(cert: Certificate, reason: str, actor: User) -> Certificate:
+    refuse_unless_valid(cert, "thu hồi")
     cert.status, cert.revoke_reason = "revoked", reason
     cert.revoked_at, cert.revoked_by_id = clock.now(), actor.id
     db.session.flush()
@@ -178,8 +213,7 @@ def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Ce
     if len(holder_name) < 2:
         raise ApiError(422, "validation_error", "Họ và tên không hợp lệ.",
                        {"holder_name": ["Cần ít nhất 2 ký tự nhìn thấy được."]})
-    if cert.status != "valid":
-        raise ApiError(409, "not_valid", "Chỉ cấp lại được chứng nhận đang có hiệu lực.")
+    refuse_unless_valid(cert, "cấp lại")
     attempt = db.session.get(Attempt, cert.attempt_id)
     latest = db.session.scalar(select(Certificate.reissue_no).where(
         Certificate.attempt_id == cert.attempt_id).order_by(Certificate.reissue_no.desc()))

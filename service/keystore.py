@@ -63,7 +63,7 @@ def active_token_key() -> TokenKey:
     return key
 
 
-def rotate(actor=None) -> TokenKeyRow:
+def rotate(actor=None, reason: str | None = None) -> TokenKeyRow:
     """A new active token key; the old active key is retired and keeps verifying what it signed."""
     key = TokenKey.generate()
     folder = keys_dir() / "token-keys"
@@ -78,15 +78,23 @@ def rotate(actor=None) -> TokenKeyRow:
     row = TokenKeyRow(kid=key.kid, public_key=public_jwk(key)["x"], status="active", valid_from=now)
     db.session.add(row)
     db.session.flush()
-    audit.record(actor, "key.rotate", "token_key", key.kid)
+    audit.record(actor, "key.rotate", "token_key", key.kid, **({"reason": reason} if reason else {}))
     return row
 
 
 def mark_compromised(kid: str, reason: str, actor=None) -> TokenKeyRow:
-    """Everything this key signed becomes invalid."""
+    """Every QR token this key signed becomes invalid. The active key is first replaced by a new one (`rotate`),
+    so that certificates are never issued without a trusted key or signed with the compromised one.
+
+    :raise ApiError 404: no such key. 409: already marked compromised.
+    """
     row = db.session.get(TokenKeyRow, kid)
     if row is None:
         raise ApiError(404, "not_found", f"Không có khóa {kid}.")
+    if row.status == "compromised":
+        raise ApiError(409, "already_compromised", f"Khóa {kid} đã được đánh dấu lộ từ trước.")
+    if row.status == "active":
+        rotate(actor, reason=f"Thay khóa bị lộ {kid}: {reason}")
     row.status = "compromised"
     row.valid_until = row.valid_until or clock.now()
     db.session.flush()

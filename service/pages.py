@@ -4,18 +4,24 @@ operation, and showing a schema's or an operation's errors beside a form's field
 The pages call the operations the API calls and load their forms with the API's schemas (service/schemas/), so
 a rule and its Vietnamese message are written once; they never import the API's resources."""
 
+import unicodedata
 from functools import wraps
 
 from flask import abort, flash, g, redirect, request, session, url_for
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 
 from .auth import web_session_user
 from .errors import ApiError
-from .models import User
+from .extensions import db
+from .models import Audience, User
+from .schemas.base import PageArgs
 from .unit_of_work import refused
 
 FORM_INVALID = "Thông tin chưa hợp lệ, xem các ô được đánh dấu."
 SESSION_KEY = "sid"  # the cookie's entry that names the server-side session
+ROLE_LABELS = {"candidate": "Thí sinh", "author": "Tác giả câu hỏi", "reviewer": "Người kiểm duyệt",
+               "proctor": "Giám thị", "unit_manager": "Quản lý đơn vị", "admin": "Quản trị"}
 
 
 # -- signing in and the guard -------------------------------------------------------------------------------
@@ -75,6 +81,29 @@ def act(operation, success: str) -> None:
         flash(success)
 
 
+def page_number() -> int:
+    """The `page` argument of a list, bounded as the API's lists bound it. :raise 400: not a page number."""
+    try:
+        return PageArgs().load({"page": request.args.get("page", "1")})["page"]
+    except ValidationError:
+        abort(400)
+
+
+def typed(name: str) -> str:
+    """A text field of the posted form as typed, trimmed and in NFC."""
+    return unicodedata.normalize("NFC", request.form.get(name, "").strip())
+
+
+def confirmed() -> bool:
+    """Whether the form was posted from its confirmation page (the page that says what the action will do)."""
+    return request.form.get("confirmed") == "1"
+
+
+def form_errors(exc: ApiError) -> dict[str, list[str]]:
+    """An operation's errors by form field, its message under "_form"."""
+    return {**field_errors(exc.errors or {}), "_form": [exc.message]}
+
+
 def field_errors(messages: dict, entry: str | None = None) -> dict[str, list[str]]:
     """Errors by field, each a flat list without repeats. A list field's errors come by position; with `entry`
     ("Phương án") each says which entry it is about ("Phương án 2: …")."""
@@ -111,3 +140,9 @@ def load_form(schema: Schema, data: dict, worded: dict[str, str] | None = None) 
             if name in errors:
                 errors[name] = list(dict.fromkeys(text if message in own else message for message in errors[name]))
         raise ApiError(422, "validation_error", FORM_INVALID, errors) from exc
+
+
+def audience_names() -> dict[str, str]:
+    """Each audience's name by its code, to show people's audiences."""
+    return dict(db.session.execute(select(Audience.code, Audience.name)).all())
+

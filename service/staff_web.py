@@ -1,5 +1,6 @@
 """Web pages for staff: proctors watch sessions and act on attempts, reviewers review items, unit managers
-see their staff's results, admins see the reports. Every action calls the operation the API calls."""
+see their staff's results, enrol them and download their certificates, admins see the reports. Every action
+calls the operation the API calls."""
 
 import re
 import unicodedata
@@ -7,22 +8,24 @@ import unicodedata
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError, validate
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
-from . import bank, clock, exams, issuing, reports, results
-from .downloads import attachment
+from . import audit, bank, clock, exams, issuing, reports, results
+from .downloads import attachment, certificate_pdf, certificates_zip
 from .errors import ApiError
 from .extensions import db
-from .models import Attempt, Audience, Enrolment, ExamSession, ItemVersion, Unit
+from .models import Attempt, Audience, Certificate, Enrolment, ExamSession, ItemVersion, Unit, User
 from .models import Blueprint as ExamBlueprint
-from .pages import act, field_errors, load_form, staff_page
+from .pages import act, audience_names, field_errors, form_errors, load_form, page_number, staff_page
+from .schemas.base import page_of
 from .schemas.exams import EnrolSchema, ExtraTimeSchema, ReasonSchema, SessionCreateSchema
 from .schemas.people import ReportArgs
 from .unit_of_work import own_commits, refused
-from .units import manages
+from .units import manages, subtree_ids, tree_options
 
 staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
 
@@ -52,7 +55,7 @@ def session_detail(user, session_id):
         Attempt.session_id == session_id, Attempt.status != "in_progress").order_by(Attempt.closed_at.desc())).all()
     certificates = issuing.session_progress(session_id)
     return render_template("staff/session.html", session=exam_session, live=live, closed=closed,
-                           certificates=certificates, enrolled=_enrolled_count(session_id), units=_unit_options(),
+                           certificates=certificates, enrolled=_enrolled_count(session_id), units=tree_options(),
                            review_labels=REVIEW_LABELS)
 
 
@@ -100,11 +103,6 @@ def _session_body(form: dict) -> dict:
     return {key: value for key, value in body.items() if value not in ("", [])}
 
 
-def _form_errors(exc: ApiError) -> dict[str, list[str]]:
-    """The operation's errors by form field, its message under "_form"."""
-    return {**field_errors(exc.errors or {}), "_form": [exc.message]}
-
-
 def _session_form(source) -> dict:
     """What the proctor typed (or the schema's defaults), to fill the form again."""
     form = {name: source.get(name, "") for name in ("title", "blueprint", "opens_at", "closes_at", "candidates")}
@@ -122,19 +120,6 @@ def _blueprint_options() -> list[dict]:
                                         .order_by(ExamBlueprint.code))]
 
 
-def _unit_options() -> list[dict]:
-    """Active units depth first, each with its depth, so a select shows the tree."""
-    children: dict[int | None, list[Unit]] = {}
-    for unit in db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.code)):
-        children.setdefault(unit.parent_id, []).append(unit)
-    options, stack = [], [(unit, 0) for unit in reversed(children.get(None, []))]
-    while stack:
-        unit, depth = stack.pop()
-        options.append({"code": unit.code, "name": unit.name, "depth": depth})
-        stack.extend((child, depth + 1) for child in reversed(children.get(unit.id, [])))
-    return options
-
-
 def _enrolled_count(session_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.session_id == session_id))
 
@@ -150,12 +135,12 @@ def new_session(user):
             created = exams.create_session(load_form(SessionCreateSchema(), _session_body(form), LOCAL_TIMES), user)
         except ApiError as exc:
             refused(exc)
-            errors = _form_errors(exc)
+            errors = form_errors(exc)
         else:
             flash(f"Đã tạo kỳ sát hạch với {_enrolled_count(created.id)} thí sinh.")
             return redirect(url_for("staff.session_detail", session_id=created.id))
     return render_template("staff/new_session.html", form=form, errors=errors, blueprints=_blueprint_options(),
-                           units=_unit_options(), review_choices=REVIEW_CHOICES, bounds=bounds,
+                           units=tree_options(), review_choices=REVIEW_CHOICES, bounds=bounds,
                            now=vn_time(clock.now())), 422 if errors else 200
 
 
@@ -216,6 +201,7 @@ def render_certificates(user, session_id):
     for _ in issuing.render_pending(issuing.session_certificates(session_id), 50):
         db.session.commit()  # each signed PDF is kept as soon as it is made
         done += 1
+    audit.record(user, "certificates.bulk_issue", "exam_session", session_id, rendered=done)
     flash(f"Đã tạo và ký {done} giấy chứng nhận.")
     return redirect(url_for("staff.session_detail", session_id=session_id))
 
@@ -272,6 +258,95 @@ def unit_results_xlsx(user, code):
     unit = _managed_unit(user, code)
     data = results.to_xlsx(_unit_rows(unit), f"Kết quả sát hạch kỹ năng số — {unit.name}")
     return attachment(data, f"ket-qua-{code}.xlsx")
+
+
+@staff.get("/don-vi/<code>/ghi-danh")
+@staff_page("unit_manager")
+def unit_sessions(user, code):
+    """The sessions not yet closed, with how many of the unit's people each has: where to enrol them."""
+    unit = _managed_unit(user, code)
+    now = clock.now()
+    sessions = db.session.scalars(select(ExamSession).where(ExamSession.closes_at > now)
+                                  .order_by(ExamSession.opens_at, ExamSession.id)).all()
+    enrolled = dict(db.session.execute(
+        select(Enrolment.session_id, func.count()).join(User, User.id == Enrolment.user_id)
+        .where(User.unit_id.in_(subtree_ids(unit.id)), Enrolment.session_id.in_([s.id for s in sessions]))
+        .group_by(Enrolment.session_id)).all())
+    return render_template("staff/unit_sessions.html", unit=unit, sessions=sessions, enrolled=enrolled, now=now)
+
+
+STAFF_SHOWN = 1000  # people listed to tick on the enrolment page; more are enrolled by unit
+
+
+def _unit_staff(unit: Unit, session_id: int) -> list[tuple[User, bool]]:
+    """The active candidates of the unit and the units below it, by name, each with whether they are enrolled."""
+    enrolled = select(Enrolment.user_id).where(Enrolment.session_id == session_id)
+    rows = db.session.execute(
+        select(User, User.id.in_(enrolled)).options(selectinload(User.unit))
+        .where(User.unit_id.in_(subtree_ids(unit.id)), User.role == "candidate", User.active)
+        .order_by(User.full_name, User.username).limit(STAFF_SHOWN + 1)).all()
+    return [(person, bool(is_enrolled)) for person, is_enrolled in rows]
+
+
+@staff.route("/don-vi/<code>/ky-thi/<int:session_id>", methods=["GET", "POST"])
+@staff_page("unit_manager")
+def unit_enrol(user, code, session_id):
+    """POST /api/v1/exam-sessions/<id>/enrolments for a unit manager: the people ticked, or every one of a unit
+    (and the units below it). The operation refuses anyone outside the manager's units; then nothing changes."""
+    unit = _managed_unit(user, code)
+    exam_session = db.get_or_404(ExamSession, session_id)
+    chosen = {"candidates": request.form.getlist("candidates"), "units": request.form.getlist("units")}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            if not chosen["candidates"] and not chosen["units"]:
+                raise ApiError(422, "validation_error", "Hãy chọn người hoặc đơn vị cần ghi danh.")
+            data = load_form(EnrolSchema(), chosen)
+            added = exams.enrol(exam_session, data["candidates"], data["units"], user)
+        except ApiError as exc:
+            refused(exc)
+            errors, status = form_errors(exc), exc.status
+        else:
+            flash(f"Đã ghi danh thêm {added} người vào «{exam_session.title}».")
+            return redirect(url_for("staff.unit_enrol", code=code, session_id=session_id))
+    people = _unit_staff(unit, session_id)
+    page = render_template("staff/unit_enrol.html", unit=unit, session=exam_session, people=people[:STAFF_SHOWN],
+                           more=len(people) > STAFF_SHOWN, units=tree_options(unit), chosen=chosen, errors=errors,
+                           audience=exam_session.blueprint.audience_code, now=clock.now(),
+                           audiences=audience_names())
+    return page, status
+
+
+@staff.get("/don-vi/<code>/chung-nhan")
+@staff_page("unit_manager")
+def unit_certificates(user, code):
+    """The certificates of the unit's people, newest first, each with its PDF; and all valid ones as one ZIP."""
+    unit = _managed_unit(user, code)
+    query = issuing.unit_certificates(unit, valid_only=False).order_by(None).order_by(Certificate.id.desc())
+    found = page_of(query, {"page": page_number(), "per_page": 100}, db.session)
+    valid = db.session.scalar(select(func.count()).select_from(issuing.unit_certificates(unit).subquery()))
+    return render_template("staff/unit_certificates.html", unit=unit, found=found, valid=valid,
+                           today=clock.now().date())
+
+
+@staff.get("/don-vi/<code>/chung-nhan.zip")
+@staff_page("unit_manager")
+@own_commits
+def unit_certificates_zip(user, code):
+    """GET /api/v1/units/<code>/certificates.zip: every valid certificate of the unit's people (audited)."""
+    unit = _managed_unit(user, code)
+    return certificates_zip(issuing.unit_certificates(unit), f"chung-nhan-{unit.code}.zip", user, "unit", unit.code)
+
+
+@staff.get("/chung-nhan/<public_id>/tep-pdf")
+@staff_page("proctor", "unit_manager")
+def certificate_file(user, public_id):
+    """GET /api/v1/certificates/<id>/pdf: the signed PDF, for whom the API gives it (their unit manager, proctors,
+    admins); another's certificate is not found."""
+    cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+    if cert is None or not issuing.visible_to(cert, user):
+        abort(404)
+    return certificate_pdf(issuing.render(cert), cert.serial)
 
 
 @staff.get("/bao-cao")

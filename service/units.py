@@ -62,3 +62,18 @@ def in_scope(unit_id: ColumnElement, user: User) -> ColumnElement[bool]:
     if user.role != "unit_manager" or user.unit_id is None:
         return false()
     return unit_id.in_(subtree_ids(user.unit_id))
+
+
+def tree_options(within: Unit | None = None) -> list[dict]:
+    """Active units depth first (all of them, or `within` and the units below it), each with its depth, so that
+    a select shows the tree."""
+    children: dict[int | None, list[Unit]] = {}
+    for unit in db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.code)):
+        children.setdefault(unit.parent_id, []).append(unit)
+    roots = [within] if within is not None else children.get(None, [])
+    options, stack = [], [(unit, 0) for unit in reversed(roots)]
+    while stack:
+        unit, depth = stack.pop()
+        options.append({"code": unit.code, "name": unit.name, "depth": depth})
+        stack.extend((child, depth + 1) for child in reversed(children.get(unit.id, [])))
+    return options

@@ -4,16 +4,18 @@ session record on the server that its signed cookie names, and every form and sa
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from certificates.lifecycle import status_on
+from certificates.verify_pdf import looks_like_pdf
 from certificates.vietnam_time import vn_time
 from question_bank.review import attempt_view
 
 from . import auth, clock, exams, issuing, verification
 from .downloads import certificate_pdf as pdf_download
-from .errors import ApiError, error_body
+from .errors import ApiError, error_body, html_error
 from .extensions import db
 from .models import ROLES, Area, Attempt, Certificate, Competence, ExamSession
 from .pages import SESSION_KEY, candidate_page, home_of, page_for, signed_in_user
@@ -29,7 +31,51 @@ web = Blueprint("web", __name__)
 @limited("verify", "VERIFY_RATE_LIMIT")
 def verify_page(token):
     answer = VerificationSchema().dump(verification.verify_token(token, clock.today()))
-    return render_template("verify.html", answer=answer)
+    return render_template("verify.html", answer=answer, limit=upload_limit())
+
+
+def upload_limit() -> dict:
+    """The largest request the service reads (MAX_UPLOAD_BYTES), in bytes and as a person reads it."""
+    size = current_app.config["MAX_CONTENT_LENGTH"]
+    text = f"{size / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " MB" if size >= 2**20 else f"{size // 1024} KB"
+    return {"bytes": size, "text": text}
+
+
+def verify_upload_page(answer=None, errors=None, status=200):
+    return render_template("verify_upload.html", answer=answer, errors=errors or {}, limit=upload_limit()), status
+
+
+@web.get("/xac-minh")
+def verify_upload_form():
+    """The public page where a verifier uploads a certificate's PDF (no account)."""
+    return verify_upload_page()
+
+
+@web.post("/xac-minh")
+@limited("verify", "VERIFY_RATE_LIMIT")
+def verify_upload():
+    """The answer of POST /api/v1/verify/pdf, in the QR page's design. A missing file or one that is not a PDF at
+    all is said beside the field; a damaged or forged PDF gets the answer KHÔNG HỢP LỆ, as from the API."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return verify_upload_page(errors={"file": ["Hãy chọn tệp PDF của giấy chứng nhận."]}, status=422)
+    data = upload.read()
+    if not looks_like_pdf(data):
+        return verify_upload_page(errors={"file": [
+            f"Tệp «{upload.filename[:100]}» không phải tệp PDF. Hãy chọn tệp PDF của giấy chứng nhận "
+            "(tệp tải về từ hệ thống, hoặc do người được cấp gửi)."]}, status=422)
+    answer = VerificationSchema().dump(verification.verify_pdf(data, clock.today()))
+    return verify_upload_page(answer)
+
+
+@web.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """A file beyond the upload limit: on the verification page, said beside the file field."""
+    if request.endpoint == "web.verify_upload":
+        return verify_upload_page(errors={"file": [
+            f"Tệp quá lớn: chỉ nhận tệp tối đa {upload_limit()['text']}. Tệp PDF giấy chứng nhận do hệ thống "
+            "cấp thường dưới 200 KB."]}, status=413)
+    return html_error(413, exc)
 
 
 # -- signing in --------------------------------------------------------------------------------------------

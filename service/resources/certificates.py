@@ -1,19 +1,15 @@
-import io
-import zipfile
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import audit, issuing
 from ..auth import current_user, requires
-from ..downloads import FILE, attachment, certificate_pdf
+from ..downloads import FILE, certificate_pdf, certificates_zip
 from ..errors import get_or_404, not_found
 from ..extensions import db
 from ..models import Certificate, ExamSession
 from ..schemas.certificates import CertificateSchema, ReissueSchema, RevokeSchema, SessionCertificatesSchema
 from ..unit_of_work import own_commits
-from ..units import manages
 
 blp = Blueprint("certificates", __name__, description="Giấy chứng nhận")
 
@@ -30,8 +26,7 @@ def _certificate(public_id: str) -> Certificate:
 def _visible_certificate(public_id: str) -> Certificate:
     """The certificate if the caller may see it: its holder, admins, proctors, or the holder's unit manager."""
     cert = _certificate(public_id)
-    user = current_user()
-    if cert.user_id == user.id or user.role == "proctor" or manages(user, cert.user.unit_id):
+    if issuing.visible_to(cert, current_user()):
         return cert
     raise not_found("Không tìm thấy chứng nhận.")
 
@@ -108,12 +103,5 @@ class SessionCertificatesZip(MethodView):
     @own_commits
     def get(self, session_id):
         """Every valid certificate of the session as one ZIP of the stored PDFs (pending ones are rendered)."""
-        buffer = io.BytesIO()
-        serials = []
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-            for cert in db.session.scalars(_session_certificates(session_id)).all():
-                archive.writestr(f"{cert.serial}.pdf", issuing.render(cert))
-                serials.append(cert.serial)
-                db.session.commit()  # a PDF rendered here is kept as soon as it is made
-        audit.record(current_user(), "certificates.download_zip", "exam_session", session_id, serials=serials)
-        return attachment(buffer.getvalue(), f"chung-nhan-ky-{session_id}.zip", "application/zip")
+        return certificates_zip(_session_certificates(session_id), f"chung-nhan-ky-{session_id}.zip",
+                                current_user(), "exam_session", session_id)

@@ -2,14 +2,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from .. import results
+from .. import issuing, results
 from ..auth import current_user, requires
-from ..downloads import FILE, JSON_OR_XLSX, XLSX, attachment
+from ..downloads import FILE, JSON_OR_XLSX, XLSX, attachment, certificates_zip
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..models import Unit
 from ..schemas.base import page_schema, whole_list
 from ..schemas.people import ResultArgs, UnitResultSchema, UnitSchema
+from ..unit_of_work import own_commits
 from ..units import manages
 
 blp = Blueprint("units", __name__, description="Đơn vị và kết quả của đơn vị")
@@ -24,6 +25,16 @@ class Units(MethodView):
         return whole_list(db.session.scalars(select(Unit).order_by(Unit.structure, Unit.code)).all())
 
 
+def _managed_unit(code: str) -> Unit:
+    """:raise ApiError 404: no such unit. 403: not one the caller manages."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise not_found("Không tìm thấy đơn vị.")
+    if not manages(current_user(), unit.id):
+        raise ApiError(403, "forbidden", "Đơn vị này không thuộc quyền quản lý của bạn.")
+    return unit
+
+
 @blp.route("/units/<code>/results")
 class UnitResults(MethodView):
     @requires("unit_manager")
@@ -33,11 +44,7 @@ class UnitResults(MethodView):
     def get(self, args, code):
         """Results and certificates of the unit's staff (and its sub-units), newest first; `format=xlsx`
         downloads them all as a spreadsheet. A unit manager sees only their own unit."""
-        unit = db.session.scalar(select(Unit).where(Unit.code == code))
-        if unit is None:
-            raise not_found("Không tìm thấy đơn vị.")
-        if not manages(current_user(), unit.id):
-            raise ApiError(403, "forbidden", "Đơn vị này không thuộc quyền quản lý của bạn.")
+        unit = _managed_unit(code)
         query = results.unit_results_query(unit)
         if args["format"] == "xlsx":
             found = db.session.execute(query).all()
@@ -51,3 +58,16 @@ class UnitResults(MethodView):
             return attachment(results.to_xlsx(rows, f"Kết quả sát hạch kỹ năng số — {unit.name}"),
                               f"ket-qua-{unit.code}.xlsx")
         return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/units/<code>/certificates.zip")
+class UnitCertificatesZip(MethodView):
+    @requires("unit_manager")
+    @blp.response(200, FILE, content_type="application/zip")
+    @own_commits
+    def get(self, code):
+        """Every valid certificate of the unit's staff (and its sub-units') as one ZIP of the stored PDFs, each
+        named by its serial; pending ones are rendered first (audited)."""
+        unit = _managed_unit(code)
+        return certificates_zip(issuing.unit_certificates(unit), f"chung-nhan-{unit.code}.zip", current_user(),
+                                "unit", unit.code)

@@ -1,6 +1,5 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from question_bank.formats.tabular import csv_rows, xlsx_rows
 
@@ -8,10 +7,8 @@ from .. import accounts
 from ..auth import current_user, requires
 from ..errors import ApiError
 from ..extensions import db
-from ..models import Unit, User
 from ..schemas.base import page_of, page_schema
 from ..schemas.people import AccountImportForm, AccountImportReportSchema, UserArgs, UserSchema
-from ..units import in_scope
 from ..uploads import uploaded_file
 
 blp = Blueprint("users", __name__, description="Tài khoản")
@@ -23,13 +20,8 @@ class Users(MethodView):
     @blp.arguments(UserArgs, location="query")
     @blp.response(200, page_schema(UserSchema))
     def get(self, args):
-        """Accounts; a unit manager sees their own units' people."""
-        query = select(User).where(in_scope(User.unit_id, current_user())).order_by(User.username)
-        if args.get("role"):
-            query = query.where(User.role == args["role"])
-        if args.get("unit"):
-            query = query.join(Unit, Unit.id == User.unit_id).where(Unit.code == args["unit"])
-        return page_of(query, args, db.session)
+        """Accounts; a unit manager sees their own units' people. `q` finds text in the username or full name."""
+        return page_of(accounts.listing(current_user(), args), args, db.session)
 
 
 @blp.route("/users/import")

@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, fields
 
-from .base import OneOf, PageArgs, Range, Schema, Timestamp
+from .base import Length, NaiveUtcDateTime, OneOf, PageArgs, Range, Schema, Timestamp
 
 
 class UnitSchema(Schema):
@@ -45,6 +45,7 @@ class UserArgs(PageArgs):
 
     role = fields.String()
     unit = fields.String()
+    q = fields.String(validate=Length(max=200), metadata={"description": "chữ có trong tên đăng nhập hoặc họ tên"})
 
 
 class UserSchema(Schema):
@@ -151,8 +152,11 @@ class AuditArgs(PageArgs):
         unknown = EXCLUDE
 
     action = fields.String()
+    actor = fields.String(metadata={"description": "tên đăng nhập của người thực hiện"})
     target_type = fields.String()
     target_id = fields.String()
+    since = NaiveUtcDateTime(metadata={"description": "từ thời điểm này (ISO 8601; không ghi múi giờ là UTC)"})
+    until = NaiveUtcDateTime(metadata={"description": "trước thời điểm này"})
 
 
 class AuditEntrySchema(Schema):

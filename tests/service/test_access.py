@@ -49,6 +49,7 @@ EXPECTED = {
     ("GET", "/api/v1/verify/{token}"): PUBLIC,
     ("GET", "/api/v1/units"): {"author", "reviewer", "proctor", "unit_manager", "admin"},
     ("GET", "/api/v1/units/{code}/results"): {"unit_manager", "admin"},
+    ("GET", "/api/v1/units/{code}/certificates.zip"): {"unit_manager", "admin"},
     ("GET", "/api/v1/audit"): {"admin"},
     ("GET", "/api/v1/users"): {"unit_manager", "admin"},
     ("POST", "/api/v1/users/import"): {"unit_manager", "admin"},

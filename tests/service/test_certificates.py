@@ -224,6 +224,42 @@ def test_key_rotation_retired_keys_verify_compromised_keys_do_not(client, bank, 
     assert verify(client, token_of(second))["status"] == "valid"
 
 
+def test_compromising_the_active_key_replaces_it_and_a_key_is_compromised_once(client, issued, app):
+    runner = app.test_cli_runner()
+    kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == issued["id"]))
+    result = runner.invoke(args=["keys", "compromise", kid, "--reason", "Máy chủ bị xâm nhập"])
+    assert result.exit_code == 0, result.output
+    keys = {k["kid"]: k["status"] for k in client.get("/api/v1/verify/keys").get_json()["keys"]}
+    assert keys.pop(kid) == "compromised" and list(keys.values()) == ["active"]  # issuing goes on, with a new key
+    assert verify(client, token_of(issued))["status"] == "invalid"
+    rotation = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "key.rotate"))
+    assert rotation.details["reason"].startswith(f"Thay khóa bị lộ {kid}") and rotation.details["via"] == "cli"
+    again = runner.invoke(args=["keys", "compromise", kid, "--reason", "Lần nữa"])
+    assert again.exit_code == 1 and "đã được đánh dấu lộ từ trước" in again.output
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "key.compromise")) == 1
+
+
+def test_unit_zip_holds_the_valid_certificates_of_the_units_people(app, client, bank, make_session, sit_exam,
+                                                                   make_user, auth_headers):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    mine = [make_user("candidate", unit_code=code) for code in ("BTR-BATRI", "BTR-BATRI")]
+    theirs = make_user("candidate", unit_code="BTR-STC")
+    certificates = [sit_and_pass(sit_exam, make_session, person)["certificate"] for person in [*mine, theirs]]
+    admin = auth_headers(make_user("admin"))
+    client.post(f"/api/v1/certificates/{certificates[1]['id']}/revoke", json={"reason": "Thi hộ"}, headers=admin)
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+    response = client.get("/api/v1/units/BTR-BATRI/certificates.zip", headers=manager)
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.namelist() == [f"{certificates[0]['serial']}.pdf"]
+    assert check_signed_pdf(archive.read(archive.namelist()[0]), keystore.trust_roots()).valid
+    assert client.get("/api/v1/units/BTR-STC/certificates.zip", headers=manager).status_code == 403
+    assert client.get("/api/v1/units/KHONG-CO/certificates.zip", headers=manager).status_code == 404
+    whole = zipfile.ZipFile(io.BytesIO(client.get("/api/v1/units/BTR/certificates.zip", headers=admin).data))
+    assert sorted(whole.namelist()) == sorted(f"{c['serial']}.pdf" for c in (certificates[0], certificates[2]))
+
+
 def test_offline_verifier_uses_published_keys_only(client, issued, app, tmp_path):
     published = tmp_path / "keys.json"
     published.write_text(client.get("/api/v1/verify/keys").get_data(as_text=True), encoding="utf-8")

@@ -49,11 +49,11 @@ def _routes(app):
 
 
 # Routes that rightly answer without the database: the API document, a PDF check refused for want of a
-# file, the sign-in page, and a token too malformed to look up (it is INVALID whatever the database holds).
-# Signing out needs the database: it deletes the session's record there.
+# file (API and page), the PDF upload page, the sign-in page, and a token too malformed to look up (it is
+# INVALID whatever the database holds). Signing out needs the database: it deletes the session's record there.
 NO_DATABASE_NEEDED = {
     ("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/verify/pdf"), ("GET", "/api/v1/verify/x"),
-    ("GET", "/v/x"), ("GET", "/dang-nhap"),
+    ("GET", "/v/x"), ("GET", "/dang-nhap"), ("GET", "/xac-minh"), ("POST", "/xac-minh"),
 }
 BODIES = {"/api/v1/auth/token": {"username": "quantri", "password": "mat-khau-dung-123"},
           "/api/v1/attempts/1/responses/1": {"answer": "a"}}

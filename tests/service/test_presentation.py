@@ -11,7 +11,7 @@ from service.schemas.base import Schema
 from service.schemas.exams import AttemptSchema
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
-PAGE_MODULES = ("web.py", "staff_web.py", "author_web.py", "pages.py")
+PAGE_MODULES = ("web.py", "staff_web.py", "author_web.py", "admin_web.py", "pages.py")
 FILES = {"application/pdf", "application/zip", "application/octet-stream",
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

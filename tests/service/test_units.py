@@ -59,6 +59,35 @@ def test_admin_reads_the_audit_log(client, bank, make_user, auth_headers):
     log = client.get(f"/api/v1/audit?target_type=item&target_id={item['id']}", headers=headers).get_json()
     assert [e["action"] for e in log["items"]] == ["item.approve", "item.submit", "item.create"]
     assert log["items"][0]["actor"].startswith("reviewer") and log["items"][0]["at"].endswith("Z")
+    by_actor = client.get("/api/v1/audit?actor=quantri", headers=headers).get_json()
+    assert by_actor["total"] == 0
+    reviewed = client.get(f"/api/v1/audit?actor={log['items'][0]['actor']}", headers=headers).get_json()
+    assert [e["action"] for e in reviewed["items"]] == ["item.approve"]
+    at = log["items"][1]["at"]  # the submit: since is included, until is not
+    since = client.get(f"/api/v1/audit?target_id={item['id']}&since={at}", headers=headers).get_json()
+    until = client.get(f"/api/v1/audit?target_id={item['id']}&until={at}", headers=headers).get_json()
+    assert {e["action"] for e in since["items"]} >= {"item.submit", "item.approve"}
+    assert "item.submit" not in {e["action"] for e in until["items"]} and "item.create" in {
+        e["action"] for e in until["items"]}
+    bad = client.get("/api/v1/audit?since=hom-qua", headers=headers)
+    assert bad.status_code == 422 and "since" in bad.get_json()["errors"]
+
+
+def test_accounts_by_text_in_the_username_or_name(app, client, make_user, auth_headers):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    make_user("candidate", username="hoa.tt", full_name="Trần Thị Hòa", unit_code="BTR-BATRI")
+    make_user("candidate", username="binh.nv", full_name="Nguyễn Văn Bình", unit_code="BTR-STC")
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+    admin = auth_headers(make_user("admin"))
+
+    def usernames(headers, **query):
+        return [u["username"] for u in client.get("/api/v1/users", query_string=query,
+                                                  headers=headers).get_json()["items"]]
+
+    assert usernames(admin, q="Thị Hòa") == ["hoa.tt"] and usernames(admin, q="BINH") == ["binh.nv"]
+    assert usernames(admin, q="100%_") == []  # wildcards are text
+    assert usernames(manager, q="binh") == []  # another unit's person
+    assert client.get("/api/v1/users", query_string={"q": "x" * 201}, headers=admin).status_code == 422
 
 
 def test_reports_progress_and_competence_profile(app, client, bank, make_user, make_session, auth_headers,

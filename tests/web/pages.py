@@ -1,4 +1,4 @@
-"""Signing in through the web form, as the page tests do it."""
+"""Signing in through the web form, as the page tests do it (the test client's and a real browser's)."""
 
 import re
 

@@ -32,11 +32,6 @@ def a_form(token, **changes):
     return form
 
 
-@pytest.fixture
-def units(app):
-    assert app.test_cli_runner().invoke(args=["units", "load"]).exit_code == 0
-
-
 def test_proctor_creates_a_session_in_vietnam_time_and_a_candidate_sees_it(
         client, bank, units, make_user, clock_at, auth_headers):
     first, second = make_user("candidate"), make_user("candidate")
