@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from certificates.lifecycle import status_on
+from certificates.vietnam_time import vn_time
 
 from . import accounts, audit, clock, issuing, keystore
 from .errors import ApiError
@@ -27,7 +28,6 @@ from .pages import (
     page_number,
     staff_page,
     typed,
-    vn_time,
 )
 from .schemas.base import page_of
 from .schemas.certificates import ReissueSchema, RevokeSchema
@@ -106,7 +106,7 @@ def certificates(user):
     query = issuing.matching(text, status).options(selectinload(Certificate.user))
     found = page_of(query, {"page": page_number(), "per_page": PER_PAGE}, db.session)
     filters = {name: value for name, value in (("q", text), ("status", status)) if value}
-    return render_template("admin/certificates.html", found=found, filters=filters, today=clock.now().date(),
+    return render_template("admin/certificates.html", found=found, filters=filters, today=clock.today(),
                            status_on=status_on)
 
 
@@ -125,7 +125,7 @@ def certificate_page(cert: Certificate, errors: dict | None = None, forms: dict 
     forms = {"revoke": {"reason": ""}, "reissue": {"holder_name": cert.holder_name, "reason": ""}, **(forms or {})}
     page = render_template(
         "admin/certificate.html", cert=cert, history=history, errors=errors or {}, forms=forms,
-        today_status=status_on(cert.status, cert.expires_on, clock.now().date()),
+        today_status=status_on(cert.status, cert.expires_on, clock.today()),
         key=db.session.get(TokenKey, cert.token_kid),
         revoked_by=db.session.get(User, cert.revoked_by_id) if cert.revoked_by_id else None,
         successor=db.session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None,

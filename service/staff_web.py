@@ -326,7 +326,7 @@ def unit_certificates(user, code):
     found = page_of(query, {"page": page_number(), "per_page": 100}, db.session)
     valid = db.session.scalar(select(func.count()).select_from(issuing.unit_certificates(unit).subquery()))
     return render_template("staff/unit_certificates.html", unit=unit, found=found, valid=valid,
-                           today=clock.now().date())
+                           today=clock.today())
 
 
 @staff.get("/don-vi/<code>/chung-nhan.zip")

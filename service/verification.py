@@ -100,12 +100,18 @@ def _answer(cert: Certificate, today: date, checks: list[dict]) -> dict:
 
 
 def verify_pdf(pdf: bytes, today: date) -> dict:
-    """The PDF's signature must chain to our root, cover the whole file, and its hash must be an issued one."""
+    """The PDF's signature must chain to our root, cover the whole file, and its hash must be an issued one;
+    and the QR code printed in it must not rest on a compromised key: a compromised key makes everything it
+    signed invalid, the file that carries its code included (the holder gets a reissue)."""
     check = check_signed_pdf(pdf, keystore.trust_roots())
     pdf_checks = ("pdf_signature", "pdf_whole_file", "pdf_issued")
     if not check.valid:
         return invalid_answer(pdf_checks)
-    cert = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == check.sha256))
-    if cert is None:
+    found = db.session.execute(select(Certificate, TokenKey.status).join(
+        TokenKey, TokenKey.kid == Certificate.token_kid).where(Certificate.pdf_sha256 == check.sha256)).first()
+    if found is None:
         return invalid_answer(pdf_checks)
-    return _answer(cert, today, [_check(name, True) for name in pdf_checks])
+    cert, key_status = found
+    if key_status == "compromised":
+        return invalid_answer((*pdf_checks, "key"))
+    return _answer(cert, today, [*(_check(name, True) for name in pdf_checks), _check("key", True)])

@@ -214,6 +214,14 @@ def test_key_rotation_retired_keys_verify_compromised_keys_do_not(client, bank, 
     old_kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == first["id"]))
     new_kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == second["id"]))
     assert old_kid != new_kid
+    admin = make_user("admin")
+    pdfs = {c["id"]: download(client, auth_headers, admin, c) for c in (first, second)}
+
+    def pdf_status(certificate):
+        upload = {"file": (io.BytesIO(pdfs[certificate["id"]]), "chung-nhan.pdf")}
+        return client.post("/api/v1/verify/pdf", data=upload).get_json()["status"]
+
+    assert pdf_status(first) == "valid"
     assert verify(client, token_of(first))["status"] == "valid"
     keys = {k["kid"]: k for k in client.get("/api/v1/verify/keys").get_json()["keys"]}
     assert keys[old_kid]["status"] == "retired" and keys[new_kid]["status"] == "active"
@@ -222,6 +230,8 @@ def test_key_rotation_retired_keys_verify_compromised_keys_do_not(client, bank, 
     assert result.exit_code == 0, result.output
     assert verify(client, token_of(first))["status"] == "invalid"
     assert verify(client, token_of(second))["status"] == "valid"
+    # The PDF carries the compromised key's QR code: it is invalid too; the other one stays valid.
+    assert pdf_status(first) == "invalid" and pdf_status(second) == "valid"
 
 
 def test_compromising_the_active_key_replaces_it_and_a_key_is_compromised_once(client, issued, app):
