@@ -298,11 +298,10 @@ def compromise_key(user):
                 title=f"Đánh dấu lộ khóa {key.kid}",
                 consequences=[
                     f"Mã QR của {sum(counts.values())} giấy chứng nhận do khóa này ký (trong đó "
-                    f"{counts.get('valid', 0)} đang có hiệu lực) thành KHÔNG HỢP LỆ khi quét, ngay lập tức. "
-                    "Không hoàn tác được.",
-                    "Tệp PDF của các giấy đó vẫn xác minh được khi tải lên trang xác minh: chữ ký số trên tệp PDF "
-                    "dùng chứng thư ký số riêng, không phải khóa này. Muốn người được cấp có mã QR hợp lệ, hãy cấp "
-                    "lại giấy chứng nhận cho họ.",
+                    f"{counts.get('valid', 0)} đang có hiệu lực) thành KHÔNG HỢP LỆ khi quét, ngay lập tức; tệp PDF "
+                    "mang mã QR đó cũng KHÔNG HỢP LỆ khi tải lên trang xác minh. Không hoàn tác được.",
+                    "Muốn người được cấp có giấy chứng nhận hợp lệ, hãy cấp lại giấy chứng nhận cho họ (mã QR mới, "
+                    "ký bằng khóa mới).",
                     "Khóa này được công bố là «compromised» cho người xác minh ngoại tuyến; các khóa khác và giấy "
                     "chứng nhận do chúng ký không bị ảnh hưởng."],
                 warning=("Đây là khóa đang dùng: hệ thống tạo khóa mới thay thế trước, để giấy chứng nhận cấp "

@@ -181,7 +181,7 @@ def test_marking_a_key_compromised_says_how_many_certificates_stop_verifying(cli
     asked = client.post("/quan-ly/khoa/danh-dau-lo", data={"csrf_token": token, "kid": old.token_kid,
                                                           "reason": "Sao lưu bị mất"}).get_data(as_text=True)
     assert "Mã QR của 1 giấy chứng nhận do khóa này ký (trong đó 1 đang có hiệu lực) thành KHÔNG HỢP LỆ" in asked
-    assert "Tệp PDF của các giấy đó vẫn xác minh được" in asked
+    assert "tệp PDF mang mã QR đó cũng KHÔNG HỢP LỆ" in asked
     assert verify_status(client, old) == "valid"
 
     client.post("/quan-ly/khoa/danh-dau-lo", data={"csrf_token": token, "kid": old.token_kid,
