@@ -73,23 +73,27 @@ def progress(year: int) -> dict:
 
 
 def competence_profile(year: int) -> dict:
-    """Mean score per area by unit and audience, and the share of candidates under the area minimum."""
+    """Mean score per area by unit and audience, and the share of candidates under the area minimum among
+    those whose form held enough items of the area for the minimum to apply (None when it applied to none)."""
     groups: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for attempt, user in _closed_attempts(year):
         for area in (attempt.result or {}).get("areas", []):
-            groups[(user.unit_id, user.audience_code)][area["code"]].append((area["percent"], area["passed"]))
+            groups[(user.unit_id, user.audience_code)][area["code"]].append(
+                (area["percent"], area["passed"], area.get("minimum_applies", True)))
     units = {u.id: u for u in db.session.scalars(select(Unit))}
     audiences = {a.code: a.name for a in db.session.scalars(select(Audience))}
     area_names = {a.code: a.name for a in db.session.scalars(select(Area))}
     rows = []
     for (unit_id, audience), by_area in sorted(groups.items(), key=lambda g: (units[g[0][0]].code, g[0][1])):
         for code, values in sorted(by_area.items()):
+            judged = [passed for _, passed, applies in values if applies]
             rows.append({
                 "unit": units[unit_id].code, "unit_name": units[unit_id].name,
                 "audience": audience, "audience_name": audiences.get(audience, audience),
                 "area": code, "area_name": area_names.get(code, code), "attempts": len(values),
-                "mean_percent": round(sum(p for p, _ in values) / len(values), 2),
-                "below_minimum_share": round(sum(1 for _, ok in values if not ok) / len(values), 4),
+                "mean_percent": round(sum(p for p, _, _ in values) / len(values), 2),
+                "minimum_applied": len(judged),
+                "below_minimum_share": round(judged.count(False) / len(judged), 4) if judged else None,
             })
     return {"year": year, "items": rows}
 
@@ -99,4 +103,4 @@ PROGRESS_COLUMNS = [("name", "Đối tượng / loại đơn vị"), ("target", 
                     ("passed", "Đạt chuẩn"), ("certified", "Được cấp chứng nhận")]
 PROFILE_COLUMNS = [("unit_name", "Đơn vị"), ("audience_name", "Đối tượng"), ("area_name", "Lĩnh vực"),
                    ("attempts", "Số bài"), ("mean_percent", "Điểm trung bình (%)"),
-                   ("below_minimum_share", "Tỷ lệ dưới mức tối thiểu")]
+                   ("minimum_applied", "Số bài xét mức tối thiểu"), ("below_minimum_share", "Tỷ lệ dưới mức tối thiểu")]

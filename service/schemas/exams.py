@@ -126,7 +126,9 @@ KEY_FIELDS = ("key", "credit", "explanation", "competence")
 class AreaResultSchema(Schema):
     code = fields.String()
     percent = fields.Float()
-    passed = fields.Boolean()
+    passed = fields.Boolean(metadata={"description": "đạt mức tối thiểu của lĩnh vực, hoặc mức này không xét"})
+    minimum_applies = fields.Boolean(dump_default=True, metadata={
+        "description": "đề có đủ câu của lĩnh vực (area_min_items) để xét mức tối thiểu"})
     points = fields.Float()
     max_points = fields.Float()
 

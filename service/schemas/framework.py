@@ -45,10 +45,13 @@ class FrameworkSchema(Schema):
     levels = fields.List(fields.Nested(LevelSchema))
 
 
-# Read from the blueprint's spec: the thresholds, and for each item type that can earn partial credit its
-# setting ("partial" or "all_or_nothing").
+# Read from the blueprint's spec: the thresholds, the number of items an area needs on a form before its
+# minimum applies, and for each item type that can earn partial credit its setting ("partial" or
+# "all_or_nothing").
 PassRuleSchema = Schema.from_dict({
     "pass_percent": Number(), "area_min_percent": Number(),
+    "area_min_items": fields.Integer(dump_default=1, metadata={
+        "description": "ngưỡng tối thiểu mỗi lĩnh vực chỉ xét với lĩnh vực có ít nhất ngần này câu trong đề"}),
     **{kind.partial_setting: fields.String(dump_default="all_or_nothing")
        for kind in ITEM_TYPES.values() if kind.partial_setting},
 }, name="PassRuleSchema")

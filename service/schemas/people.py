@@ -139,7 +139,11 @@ class CompetenceRowSchema(Schema):
     area_name = fields.String()
     attempts = fields.Integer()
     mean_percent = fields.Float()
-    below_minimum_share = fields.Float(metadata={"description": "tỷ lệ dưới mức tối thiểu của lĩnh vực, 0–1"})
+    minimum_applied = fields.Integer(metadata={
+        "description": "số bài có đủ câu của lĩnh vực để xét mức tối thiểu (cấu trúc đề: area_min_items)"})
+    below_minimum_share = fields.Float(allow_none=True, metadata={
+        "description": "tỷ lệ dưới mức tối thiểu của lĩnh vực trong các bài được xét, 0–1; "
+                       "null khi không bài nào được xét"})
 
 
 class CompetenceProfileSchema(Schema):

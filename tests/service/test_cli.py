@@ -92,6 +92,7 @@ def test_framework_and_blueprints_api(client, bank, make_user, auth_headers):
         assert bp["item_count"] == sum(c["count"] for c in bp["cells"])
         assert bp["duration_minutes"] > 0
         assert 0 < bp["pass_rule"]["area_min_percent"] <= bp["pass_rule"]["pass_percent"] <= 100
+        assert bp["pass_rule"]["area_min_items"] == 7  # the floor applies to areas of 7 or more items
 
 
 def test_bank_load_retires_what_the_files_retire_and_keeps_enemy_groups(app, bank):

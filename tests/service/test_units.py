@@ -3,6 +3,11 @@
 import io
 
 import openpyxl
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import Attempt
+from tests.web.pages import sign_in
 
 
 def test_unit_manager_sees_and_exports_their_units_results(app, client, bank, make_user, make_session,
@@ -110,10 +115,34 @@ def test_reports_progress_and_competence_profile(app, client, bank, make_user, m
     profile = client.get(f"/api/v1/reports/competences?year={year}", headers=admin).get_json()["items"]
     at = next(row for row in profile if row["area"] == "AT")
     assert at["attempts"] == 2 and at["mean_percent"] == 50.0 and at["below_minimum_share"] == 0.5
+    assert all(row["minimum_applied"] == row["attempts"] for row in profile)  # BP-CCVC: every area ≥ 7 items
     export = client.get(f"/api/v1/reports/competences?year={year}&format=xlsx", headers=admin)
     sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
     assert sheet["C2"].value == "Lĩnh vực" and sheet.max_row == 2 + len(profile)
     assert client.get("/api/v1/reports/progress?year=1900", headers=admin).status_code == 422
+
+
+def test_the_area_minimum_share_counts_only_forms_where_the_minimum_applied(app, client, bank, make_user,
+                                                                             make_session, auth_headers, sit_exam):
+    """BP-CTCDS draws 5 GT and 5 ND items, under its 7-item floor: a failed GT is no deficiency there."""
+    app.test_cli_runner().invoke(args=["units", "load"])
+    person = make_user("candidate", unit_code="BTR-BATRI", audience_code="chuyen_trach")
+    session = make_session([person], blueprint="BP-CTCDS")
+    submitted = sit_exam(person, session.id, right=False)
+    result = submitted["result"]
+    assert {a["code"]: a["minimum_applies"] for a in result["areas"]}["GT"] is False
+    sign_in(client, person)
+    attempt_id = db.session.scalar(select(Attempt.id).where(Attempt.user_id == person.id))
+    own = client.get(f"/bai-thi/{attempt_id}/ket-qua").get_data(as_text=True)
+    assert own.count("Không xét") == 2  # GT and ND; the four areas of 8 or more items say "Không"
+    admin = auth_headers(make_user("admin"))
+    profile = client.get(f"/api/v1/reports/competences?year={session.opens_at.year}", headers=admin).get_json()
+    rows = {row["area"]: row for row in profile["items"]}
+    assert rows["GT"]["minimum_applied"] == 0 and rows["GT"]["below_minimum_share"] is None
+    assert rows["CN"]["minimum_applied"] == 1 and rows["CN"]["below_minimum_share"] == 1.0
+    sign_in(client, make_user("admin"))
+    page = client.get(f"/quan-ly/bao-cao?year={session.opens_at.year}").get_data(as_text=True)
+    assert "không xét" in page  # GT's minimum did not apply to anyone: no share shown
 
 
 def test_a_name_that_looks_like_a_formula_is_exported_as_text(app, client, bank, make_user, make_session,
