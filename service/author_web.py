@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from question_bank.formats import FORMATS, format_of_file
-from question_bank.formats.text import clean_text
+from question_bank.formats.text import clean_text, one_line
 from question_bank.item_types import ITEM_TYPES
 
 from . import bank, transfer
@@ -35,7 +35,8 @@ STATUS_LABELS = {"draft": "nháp", "in_review": "chờ duyệt", "active": "đan
 FIELD_LABELS = {
     "code": "Mã câu hỏi", "type": "Loại câu hỏi", "stem": "Nội dung câu hỏi", "options": "Phương án",
     "key": "Đáp án", "explanation": "Giải thích", "competence": "Năng lực", "level": "Mức độ",
-    "audiences": "Đối tượng", "source": "Nguồn", "file": "Tệp", "format": "Định dạng",
+    "audiences": "Đối tượng", "source": "Nguồn", "enemy_group": "Nhóm loại trừ", "file": "Tệp",
+    "format": "Định dạng",
 }
 # For a choice left empty the operations' messages quote the empty value; the form says what to do instead.
 LEFT_EMPTY = {"type": "Hãy chọn loại câu hỏi.", "competence": "Hãy chọn năng lực.", "level": "Hãy chọn mức độ."}
@@ -68,13 +69,15 @@ class ItemForm:
     level: str = ""
     audiences: list[str] = field(default_factory=list)
     source: str = ""
+    enemy_group: str = ""
 
     @classmethod
     def from_request(cls, form) -> "ItemForm":
         return cls(type=form.get("type", ""), stem=form.get("stem", ""), options=form.getlist("option"),
                    correct={int(v) for v in form.getlist("correct") if v.isdecimal()}, truth=form.get("truth", ""),
                    explanation=form.get("explanation", ""), competence=form.get("competence", ""),
-                   level=form.get("level", ""), audiences=form.getlist("audiences"), source=form.get("source", ""))
+                   level=form.get("level", ""), audiences=form.getlist("audiences"), source=form.get("source", ""),
+                   enemy_group=form.get("enemy_group", ""))
 
     @classmethod
     def from_version(cls, version: ItemVersion) -> "ItemForm":
@@ -83,7 +86,7 @@ class ItemForm:
         correct, truth = ITEM_TYPES[item["type"]].form_of_key(item["key"])
         return cls(type=item["type"], stem=item["stem"], options=item["options"], correct=correct, truth=truth,
                    explanation=item["explanation"] or "", competence=item["competence"], level=item["level"],
-                   audiences=item["audiences"], source=item["source"] or "")
+                   audiences=item["audiences"], source=item["source"] or "", enemy_group=item["enemy_group"] or "")
 
     @property
     def slots(self) -> list[str]:
@@ -97,7 +100,8 @@ class ItemForm:
             options.pop()
         return {"type": self.type, "stem": clean_text(self.stem), "options": options, "key": self.key(),
                 "explanation": clean_text(self.explanation), "competence": self.competence, "level": self.level,
-                "audiences": self.audiences, "source": clean_text(self.source) or None}
+                "audiences": self.audiences, "source": clean_text(self.source) or None,
+                "enemy_group": one_line(self.enemy_group) or None}
 
     def key(self):
         """Ticks become the key as the type says; with no type chosen they are passed on for refusal."""

@@ -75,12 +75,16 @@ def test_author_writes_edits_and_submits_an_item(client, bank, make_user):
     form = text_of(client.get(f"{BASE}/{item_id}/sua"))
     assert 'value="Ctrl + X"' in form and re.search(r'value="2" checked', form)
 
-    edited = client.post(f"{BASE}/{item_id}/sua", data=item_form(token, stem="Tổ hợp phím nào dùng để cắt?"))
+    edited = client.post(f"{BASE}/{item_id}/sua", data=item_form(token, stem="Tổ hợp phím nào dùng để cắt?",
+                                                                  enemy_group=" phim-tat\u200b-cat "))
     assert edited.status_code == 302
     db.session.expire_all()
     item = db.session.get(Item, item_id)
     assert [(v.number, v.status) for v in item.versions] == [(1, "retired"), (2, "draft")]
     assert item.latest.stem == "Tổ hợp phím nào dùng để cắt?"
+    assert item.latest.enemy_group == "phim-tat-cat"  # trimmed, the zero-width space gone
+    # Editing again keeps the group: the form is prefilled with it.
+    assert 'value="phim-tat-cat"' in text_of(client.get(f"{BASE}/{item_id}/sua"))
 
     client.post(f"{BASE}/{item_id}/gui-duyet", data={"csrf_token": token, "version": "2"})
     db.session.expire_all()
