@@ -22,7 +22,7 @@ from itertools import pairwise
 from numbers import Rational
 from typing import Any, NamedTuple
 
-from question_bank.item_types import get_item_type
+from question_bank.item_types import ITEM_TYPES, get_item_type
 
 _HUNDRED = Fraction(100)
 _CENT = Decimal("0.01")
@@ -63,7 +63,8 @@ class ScoringRule:
     ``bands`` run from the highest to the lowest; the lowest is the failing band (min 0) and
     is given to everyone who does not pass. For that to be consistent, the band above it must
     not ask for more than ``pass_percent`` (else a pass could land in the failing band).
-    ``ordering_partial`` is off unless the blueprint sets ``ordering_scoring: partial``.
+    ``partial_types``: the item types that earn partial credit under this blueprint; a type that can
+    (``ItemType.partial_setting``) does when the blueprint sets that setting to ``partial``.
 
     ``area_min_items``: the area minimum applies only to an area of which the form has at least
     that many items (a "clear deficiency" floor, not a verdict on 2 or 3 answers). A blueprint
@@ -73,9 +74,8 @@ class ScoringRule:
     pass_percent: Fraction
     area_min_percent: Fraction
     bands: tuple[Band, ...]
-    multiple_response_partial: bool
+    partial_types: frozenset[str] = frozenset()
     points_per_item: Fraction = Fraction(1)
-    ordering_partial: bool = False
     area_min_items: int = 1
 
     def __post_init__(self):
@@ -83,6 +83,10 @@ class ScoringRule:
         set_(self, "pass_percent", _exact(self.pass_percent, "Ngưỡng đạt (pass_percent)"))
         set_(self, "area_min_percent", _exact(self.area_min_percent, "Ngưỡng tối thiểu mỗi lĩnh vực"))
         set_(self, "points_per_item", _exact(self.points_per_item, "Điểm mỗi câu (points_per_item)"))
+        set_(self, "partial_types", frozenset(self.partial_types))
+        for code in self.partial_types:
+            if not get_item_type(code).partial_setting:
+                raise ValueError(f"Loại câu “{code}” không có cách chấm điểm từng phần.")
         set_(self, "bands", tuple(Band(code, name, _exact(minimum, f"Ngưỡng xếp loại {code}"))
                                   for code, name, minimum in self.bands))
         for percent, what in ((self.pass_percent, "Ngưỡng đạt"),
@@ -124,9 +128,9 @@ class ScoringRule:
                 pass_percent=blueprint["pass_percent"],
                 area_min_percent=blueprint["area_min_percent"],
                 bands=bands,
-                multiple_response_partial=scoring_mode("multiple_response_scoring", "all_or_nothing"),
+                partial_types={code for code, kind in ITEM_TYPES.items()
+                               if kind.partial_setting and scoring_mode(kind.partial_setting, "all_or_nothing")},
                 points_per_item=blueprint.get("points_per_item", 1),
-                ordering_partial=scoring_mode("ordering_scoring", "all_or_nothing"),
                 area_min_items=blueprint.get("area_min_items", 1),
             )
         except KeyError as missing:
@@ -134,11 +138,7 @@ class ScoringRule:
 
     def partial_for(self, item_type: str) -> bool:
         """Whether items of this type earn partial credit under this blueprint."""
-        if item_type == "multiple_response":
-            return self.multiple_response_partial
-        if item_type == "ordering":
-            return self.ordering_partial
-        return False
+        return item_type in self.partial_types
 
     def area_minimum_applies(self, item_count: int) -> bool:
         """Whether the area minimum is checked for an area with ``item_count`` items in the form."""

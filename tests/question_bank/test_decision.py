@@ -79,7 +79,7 @@ def test_the_area_rule_in_a_known_case():
 def test_pass_probabilities_are_the_real_rule_over_every_response_pattern():
     # Distinct items, areas of 2 and 3 items, a 66.67 % threshold met by 2 of 3 only as rounded
     # (66.666… shows as 66.67), an area minimum of 50 %: enumerate the 32 patterns through score().
-    rule = ScoringRule(pass_percent=Decimal("66.67"), area_min_percent=50, multiple_response_partial=False,
+    rule = ScoringRule(pass_percent=Decimal("66.67"), area_min_percent=50,
                        bands=[("dat", "Đạt", Decimal("66.67")), ("chua_dat", "Chưa đạt", 0)])
     areas = [[0, 1], [2, 3, 4]]
     p = np.array([[0.9, 0.35, 0.6, 0.75, 0.5], [0.2, 0.95, 0.85, 0.4, 0.7]])

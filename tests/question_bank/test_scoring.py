@@ -21,7 +21,7 @@ BANDS = [("gioi", "Giỏi", 85), ("kha", "Khá", 70), ("dat", "Đạt", 60), ("c
 
 
 def make_rule(**overrides):
-    settings = dict(pass_percent=60, area_min_percent=40, bands=BANDS, multiple_response_partial=False)
+    settings = dict(pass_percent=60, area_min_percent=40, bands=BANDS)
     settings.update(overrides)
     return ScoringRule(**settings)
 
@@ -41,11 +41,11 @@ def test_rule_from_each_shipped_blueprint():
     rules = {code: ScoringRule.from_blueprint(bp) for code, bp in blueprints.items()}
     ccvc = rules["BP-CCVC"]
     assert ccvc.pass_percent == 60 and ccvc.area_min_percent == 25 and ccvc.area_min_items == 7
-    assert ccvc.multiple_response_partial is True and ccvc.ordering_partial is False
+    assert ccvc.partial_types == {"multiple_response"}
     assert ccvc.points_per_item == 1
     assert ccvc.bands[0] == Band("gioi", "Giỏi", Fraction(85))
     assert ccvc.failing_band == ("chua_dat", "Chưa đạt", 0)
-    assert rules["BP-LDQL"].multiple_response_partial is False
+    assert rules["BP-LDQL"].partial_types == frozenset()
     assert rules["BP-CTCDS"].pass_percent == 70
 
 
@@ -196,27 +196,27 @@ def test_points_weigh_items():
 
 def test_multiple_response_follows_the_blueprint_setting():
     responses = [ScoredResponse("GT", "multiple_response", ["a", "b"], ["a"], option_count=4), right()]
-    assert score(make_rule(multiple_response_partial=True), responses, ["GT"]).percent == Decimal("75.00")
-    assert score(make_rule(multiple_response_partial=False), responses, ["GT"]).percent == Decimal("50.00")
+    assert score(make_rule(partial_types={"multiple_response"}), responses, ["GT"]).percent == Decimal("75.00")
+    assert score(make_rule(), responses, ["GT"]).percent == Decimal("50.00")
 
 
 def test_ticking_every_option_earns_nothing():
     # Keyed 3 of 4: ticking all four earned 2/3 under the old rule; now +3/3 - 1/1 = 0.
     everything = ScoredResponse("GT", "multiple_response", ["a", "b", "c"], ["a", "b", "c", "d"], option_count=4)
-    result = score(make_rule(multiple_response_partial=True), [everything, right()], ["GT"])
+    result = score(make_rule(partial_types={"multiple_response"}), [everything, right()], ["GT"])
     assert result.item_credits == (0, 1) and result.percent == Decimal("50.00")
 
 
 def test_partial_multiple_response_without_the_option_count_is_refused():
     response = ScoredResponse("GT", "multiple_response", ["a", "b"], ["a"])
     with pytest.raises(ValueError, match="option count"):
-        score(make_rule(multiple_response_partial=True), [response], ["GT"])
+        score(make_rule(partial_types={"multiple_response"}), [response], ["GT"])
 
 
 def test_ordering_is_all_or_nothing_unless_the_blueprint_says_otherwise():
     responses = [ScoredResponse("GT", "ordering", ["a", "b", "c"], ["b", "a", "c"])]
-    assert score(make_rule(multiple_response_partial=True), responses, ["GT"]).percent == 0
-    assert score(make_rule(ordering_partial=True), responses, ["GT"]).percent == Decimal("50.00")
+    assert score(make_rule(partial_types={"multiple_response"}), responses, ["GT"]).percent == 0
+    assert score(make_rule(partial_types={"ordering"}), responses, ["GT"]).percent == Decimal("50.00")
 
 
 def test_unanswered_and_every_type():
@@ -355,3 +355,15 @@ def test_reading_the_blueprints_file_validates_every_entry(tmp_path):
     (tmp_path / "blueprints.yaml").write_text(text.replace("pass_percent: 65", "pass_percent: 60", 1), "utf-8")
     with pytest.raises(criteria.CriteriaError, match="blueprints.yaml: Cấu trúc đề BP-LDQL: Mức xếp loại “Đạt”"):
         criteria.read_blueprints(framework, tmp_path)
+
+
+def test_only_a_type_that_can_earn_partial_credit_is_set_to():
+    assert make_rule(partial_types=["ordering"]).partial_for("ordering")
+    assert not make_rule(partial_types=["ordering"]).partial_for("multiple_response")
+    with pytest.raises(ValueError, match="single_choice"):
+        make_rule(partial_types={"single_choice"})
+    with pytest.raises(ValueError):
+        make_rule(partial_types={"essay"})  # no such type
+    with pytest.raises(ValueError, match="ordering_scoring"):
+        ScoringRule.from_blueprint({"pass_percent": 60, "area_min_percent": 40, "ordering_scoring": "mostly",
+                                    "bands": [{"code": c, "name": n, "min_percent": m} for c, n, m in BANDS]})
