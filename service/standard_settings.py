@@ -185,7 +185,7 @@ def create_study(data: dict, actor: User) -> StandardSetting:
 # -- rating -------------------------------------------------------------------------------------------------
 
 
-def _refuse_unless_open(study: StandardSetting) -> None:
+def refuse_unless_open(study: StandardSetting) -> None:
     if study.status == "derived":
         raise ApiError(409, "already_derived", f"Đợt này đã xác định điểm chuẩn (ngưỡng đạt {study.pass_percent}%, "
                                                f"cấu trúc đề {study.blueprint_code} phiên bản "
@@ -208,7 +208,7 @@ def rate(study: StandardSetting, user: User, given: list[dict], now: datetime) -
     """
     if not on_panel(study, user):
         raise ApiError(403, "forbidden", "Bạn không thuộc hội đồng của đợt xác định điểm chuẩn này.")
-    _refuse_unless_open(study)
+    refuse_unless_open(study)
     in_study = {entry.item_version_id for entry in study.items}
     ids = [entry["item_version_id"] for entry in given]
     outside = [str(version_id) for version_id in dict.fromkeys(ids) if version_id not in in_study]
@@ -356,7 +356,7 @@ def whole_percent(cut: Fraction) -> int:
 # -- rounds, the derivation, cancelling ---------------------------------------------------------------------
 
 
-def _refuse_if_missing(study: StandardSetting, doing: str) -> None:
+def refuse_if_missing(study: StandardSetting, doing: str) -> None:
     lacking = missing(study)
     if lacking:
         names, errors = _missing_text(lacking)
@@ -369,8 +369,8 @@ def open_round(study: StandardSetting, actor: User) -> StandardSetting:
 
     :raise ApiError 409: the study is closed, or someone has not rated every item yet.
     """
-    _refuse_unless_open(study)
-    _refuse_if_missing(study, f"mở vòng {study.round + 1}")
+    refuse_unless_open(study)
+    refuse_if_missing(study, f"mở vòng {study.round + 1}")
     study.round += 1
     db.session.flush()
     audit.record(actor, "standard_setting.round", "standard_setting", study.id, round=study.round)
@@ -387,8 +387,8 @@ def derive(study: StandardSetting, actor: User, now: datetime) -> StandardSettin
     """
     locked = db.session.scalar(select(StandardSetting).where(StandardSetting.id == study.id).with_for_update())
     db.session.refresh(locked)
-    _refuse_unless_open(locked)
-    _refuse_if_missing(locked, "xác định điểm chuẩn")
+    refuse_unless_open(locked)
+    refuse_if_missing(locked, "xác định điểm chuẩn")
     base = locked.blueprint
     if not base.current:
         raise ApiError(409, "blueprint_changed", f"Cấu trúc đề {base.code} đã có phiên bản mới hơn phiên bản "
@@ -434,7 +434,7 @@ def derive(study: StandardSetting, actor: User, now: datetime) -> StandardSettin
 
 def cancel(study: StandardSetting, actor: User) -> StandardSetting:
     """Close a study without a cut; its ratings stay for the record. :raise ApiError 409: already closed."""
-    _refuse_unless_open(study)
+    refuse_unless_open(study)
     study.status = "cancelled"
     db.session.flush()
     audit.record(actor, "standard_setting.cancel", "standard_setting", study.id)
