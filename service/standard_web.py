@@ -190,19 +190,16 @@ def _member_study(study_id: int, user) -> StandardSetting:
     return study
 
 
-@standard.get("/diem-chuan/<int:study_id>")
+@standard.route("/diem-chuan/<int:study_id>", methods=["GET", "POST"])
 @panel_page
 def rate_page(user, study_id):
-    """The study's items (text, options, key), one percent each, for a member of its panel."""
-    return _rating_page(_member_study(study_id, user), user)
-
-
-@standard.post("/diem-chuan/<int:study_id>")
-@panel_page
-def rate(user, study_id):
-    """PUT /api/v1/standard-settings/<id>/ratings from the page: each filled percent, divided by 100, is the
-    item's rating in this round; an empty one is left as it is."""
+    """The study's items (text, options, key), one percent each, for a member of its panel. Posted, it is PUT
+    /api/v1/standard-settings/<id>/ratings: each filled percent, divided by 100, is the item's rating in this
+    round; an empty one is left as it is. (One rule for both methods: a path id beyond an integer then finds no
+    route at all, rather than the other method's.)"""
     study = _member_study(study_id, user)
+    if request.method == "GET":
+        return _rating_page(study, user)
     values, errors, given = {}, {}, []
     for entry in study.items:
         text = request.form.get(f"p-{entry.item_version_id}", "").strip().replace(",", ".")
