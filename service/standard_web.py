@@ -39,10 +39,10 @@ def percent(value) -> str:
 
 
 def _probability_as_percent(text: str | None) -> str:
-    """A stored probability (0.655) as the percent the input shows (65.5)."""
+    """A stored probability (0.655) as the percent the input shows (65,5)."""
     if text is None:
         return ""
-    return format((Decimal(text) * 100).normalize(), "f")
+    return format((Decimal(text) * 100).normalize(), "f").replace(".", ",")
 
 
 def _study(study_id: int) -> StandardSetting:
