@@ -43,7 +43,9 @@ class StudyCreateSchema(Schema):
 
 
 def exact_probability(value: Decimal) -> None:
-    if 0 <= value <= 1 and value != value.quantize(Decimal("0.0001")):
+    """0..1 with at most 4 decimals. (A function, not `Range`: the OpenAPI document would give a Decimal field's
+    bounds as strings; they are written in the field's metadata instead.)"""
+    if not 0 <= value <= 1 or value != value.quantize(Decimal("0.0001")):
         raise ValidationError(PROBABILITY)
 
 
@@ -53,9 +55,11 @@ class RatingSchema(Schema):
 
     item_version_id = fields.Integer(required=True, strict=True, validate=Range(min=1, max=2**31 - 1))
     probability = fields.Decimal(required=True, allow_nan=False,
-                                 validate=[Range(min=0, max=1, error=PROBABILITY), exact_probability],
+                                 validate=exact_probability,
                                  error_messages={"invalid": PROBABILITY, "special": PROBABILITY},
-                                 metadata={"description": "xác suất người vừa đủ năng lực làm đúng câu này, 0..1"})
+                                 metadata={"description": "xác suất người vừa đủ năng lực làm đúng câu này, 0..1, "
+                                                          "tối đa 4 chữ số thập phân",
+                                           "minimum": 0, "maximum": 1})
 
 
 class RatingsSchema(Schema):
