@@ -79,6 +79,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .admin_web import admin
 
     app.register_blueprint(admin)
+    from .standard_web import standard
+
+    app.register_blueprint(standard)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
     app.add_template_global(vn_time, "vn_time")  # every time a page shows is Viet Nam's

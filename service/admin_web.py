@@ -56,6 +56,9 @@ ACTION_LABELS = {
     "session.create": "Tạo kỳ sát hạch", "session.enrol": "Ghi danh", "attempt.extra_time": "Cộng giờ",
     "attempt.void": "Hủy bài thi", "backup.create": "Sao lưu", "backup.restore": "Phục hồi",
     "db.grant_runtime": "Cấp quyền vai trò CSDL",
+    "standard_setting.create": "Mở đợt xác định điểm chuẩn", "standard_setting.rate": "Đánh giá điểm chuẩn",
+    "standard_setting.round": "Mở vòng đánh giá mới", "standard_setting.derive": "Xác định điểm chuẩn",
+    "standard_setting.cancel": "Hủy đợt xác định điểm chuẩn",
 }
 DETAIL_LABELS = {
     "reason": "Lý do", "serial": "Số hiệu", "serials": "Số hiệu", "new_serial": "Số hiệu mới", "new": "Chứng nhận mới",
@@ -63,6 +66,10 @@ DETAIL_LABELS = {
     "blueprint": "Cấu trúc đề", "version": "Phiên bản", "status": "Trạng thái", "rendered": "Số tệp đã ký",
     "created": "Đã tạo", "errors": "Số lỗi", "attempt": "Bài thi", "reissue_no": "Lần cấp lại",
     "username": "Tên đăng nhập", "role": "Vai trò", "command": "Lệnh",
+    "panel": "Hội đồng", "items": "Số câu", "round": "Vòng", "rated": "Số câu đã đánh giá", "raters": "Số thành viên",
+    "pass_percent": "Ngưỡng đạt", "previous_pass_percent": "Ngưỡng đạt trước", "previous_version": "Phiên bản trước",
+    "cut_percent": "Điểm chuẩn", "spread": "Độ lệch chuẩn", "standard_error": "Sai số chuẩn",
+    "rounds": "Điểm chuẩn sau mỗi vòng", "rater_cuts": "Điểm chuẩn từng thành viên",
 }
 ORIGIN = ("via", "os_user", "host")  # where an entry without an actor came from: shown as its actor
 DETAIL_LENGTH = 300  # a long list (the serials of a ZIP) is cut on the page; the API gives it whole

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
-from . import audit, bank, clock, exams, issuing, reports, results
+from . import audit, bank, clock, exams, issuing, reports, results, standard_settings
 from .downloads import attachment, certificate_pdf, certificates_zip
 from .errors import ApiError
 from .extensions import db
@@ -33,7 +33,7 @@ staff = Blueprint("staff", __name__, url_prefix="/quan-ly")
 @staff.get("/")
 @staff_page("author", "reviewer", "proctor", "unit_manager")
 def home(user):
-    return render_template("staff/home.html", user=user)
+    return render_template("staff/home.html", user=user, panel_studies=standard_settings.open_for(user))
 
 
 # -- proctors ---------------------------------------------------------------------------------------------

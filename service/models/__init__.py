@@ -8,11 +8,13 @@ from .bank import Area, Audience, Blueprint, Competence, FrameworkVersion, Item,
 from .certs import Certificate, SerialCounter, TokenKey
 from .exam import Attempt, AttemptItem, Enrolment, ExamSession
 from .org import ROLES, LoginThrottle, Unit, UnitType, User, WebSession
+from .standard import StandardSetting, StandardSettingItem, StandardSettingPanelist, StandardSettingRating
 
 __all__ = [
     "ROLES", "Area", "Attempt", "AttemptItem", "AuditEntry", "Audience", "Blueprint", "Certificate",
     "Competence", "Enrolment", "ExamSession", "FrameworkVersion", "Item", "ItemVersion", "Level",
-    "LoginThrottle", "SerialCounter", "TokenKey", "Unit", "UnitType", "User", "WebSession",
+    "LoginThrottle", "SerialCounter", "StandardSetting", "StandardSettingItem", "StandardSettingPanelist",
+    "StandardSettingRating", "TokenKey", "Unit", "UnitType", "User", "WebSession",
 ]
 
 # Whether any attempt drew a version: derived, never stored, so it cannot disagree with the attempts.

@@ -56,6 +56,15 @@ EXPECTED = {
     ("POST", "/api/v1/auth/password"): ALL,
     ("GET", "/api/v1/reports/progress"): {"admin"},
     ("GET", "/api/v1/reports/competences"): {"admin"},
+    # Standard setting: any staff member may sit on a panel (the study itself checks membership).
+    ("GET", "/api/v1/standard-settings"): ALL - {"candidate"},
+    ("POST", "/api/v1/standard-settings"): {"admin"},
+    ("GET", "/api/v1/standard-settings/{study_id}"): ALL - {"candidate"},
+    ("PUT", "/api/v1/standard-settings/{study_id}/ratings"): ALL - {"candidate"},
+    ("POST", "/api/v1/standard-settings/{study_id}/rounds"): {"admin"},
+    ("GET", "/api/v1/standard-settings/{study_id}/result"): {"admin"},
+    ("POST", "/api/v1/standard-settings/{study_id}/derive"): {"admin"},
+    ("POST", "/api/v1/standard-settings/{study_id}/cancel"): {"admin"},
 }
 
 
