@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from question_bank import decision, irt
 from question_bank.assembly import Shortage, check_coverage
@@ -95,8 +95,11 @@ def calibrate(blueprint_code: str | None = None, min_responses: int = 1, model: 
     return run
 
 
-def latest_run_id() -> int | None:
-    return db.session.scalar(select(func.max(CalibrationRun.id)))
+def latest_run() -> tuple | None:
+    """(id, time) of the latest calibration run: what every calibration-dependent cache is keyed on."""
+    row = db.session.execute(select(CalibrationRun.id, CalibrationRun.created_at)
+                             .order_by(CalibrationRun.id.desc()).limit(1)).first()
+    return tuple(row) if row else None
 
 
 # -- the parameters the service uses -------------------------------------------------------------------------
@@ -190,7 +193,8 @@ def difficulties_at_cut(blueprint: Blueprint, fingerprint: tuple) -> dict:
     """Per item id of the blueprint's cells, the probability that its borderline candidate answers it right
     (``decision.difficulties_at_cut``): what assembly balances. Cached; ``fingerprint`` identifies the pool
     (e.g. its size and the sum of its version ids). Empty when the bank cannot fill the blueprint."""
-    key = (latest_run_id(), current_app.config["CALIBRATION_MIN_RESPONSES"], fingerprint)
+    key = (blueprint.code, blueprint.version, latest_run(), current_app.config["CALIBRATION_MIN_RESPONSES"],
+           fingerprint)
     cached = _AT_CUT.get(blueprint.id)
     if cached is not None and cached[0] == key:
         return cached[1]
