@@ -67,12 +67,12 @@ def _upsert(model, key, **values):
             setattr(row, name, value)
 
 
-def load_blueprints(blueprints: list[dict], framework_version: str) -> int:
-    """Add blueprint versions not yet stored; the newest version of each code becomes current.
+def load_blueprints(blueprints: list[dict], framework_version: str) -> list[Blueprint]:
+    """Add blueprint versions not yet stored; the newest version of each code becomes current. Returns those added.
 
     :raise ValueError: a stored version's content differs from the file (the file must bump `version`).
     """
-    added = 0
+    added = []
     for bp in blueprints:
         spec = {k: bp[k] for k in bp if k not in ("code", "version", "name", "audience", "duration_minutes")}
         existing = db.session.scalar(
@@ -84,12 +84,13 @@ def load_blueprints(blueprints: list[dict], framework_version: str) -> int:
             continue
         for older in db.session.scalars(select(Blueprint).where(Blueprint.code == bp["code"])):
             older.current = False
-        db.session.add(Blueprint(
+        row = Blueprint(
             code=bp["code"], version=bp["version"], name=bp["name"], audience_code=bp["audience"],
             duration_minutes=bp["duration_minutes"], framework_version=framework_version, spec=spec,
             current=True,
-        ))
-        added += 1
+        )
+        db.session.add(row)
+        added.append(row)
     db.session.flush()
     return added
 

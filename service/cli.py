@@ -16,6 +16,7 @@ from .models import ROLES
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(bank)
+    app.cli.add_command(blueprints)
     app.cli.add_command(units)
     app.cli.add_command(attempts)
     app.cli.add_command(demo)
@@ -157,15 +158,20 @@ def bank():
 @bank.command("load")
 @unit_of_work.command
 def bank_load():
-    """Load the shipped criteria, blueprints and starter bank from question_bank/content (idempotent)."""
+    """Load the shipped criteria, blueprints and starter bank from question_bank/content (idempotent).
+
+    Every blueprint is checked whole first (scoring.validate_blueprint, through criteria.read_blueprints); then
+    each blueprint version this load adds passes the decision-consistency gate (see `blueprints check`), with
+    LOAD_GATE_FORMS pairs of forms. Any refusal loads nothing."""
     from question_bank import criteria
 
     from .bank import load_blueprints, load_framework, retire_loaded_item, upsert_loaded_item, validate_item_data
 
+    content = criteria.CONTENT_DIR
     try:
-        framework = criteria.read_framework()
-        blueprints = criteria.read_blueprints(framework)
-        items = criteria.read_item_files()
+        framework = criteria.read_framework(content)
+        blueprints = criteria.read_blueprints(framework, content)
+        items = criteria.read_item_files(content / "items")
     except criteria.CriteriaError as exc:
         raise click.ClickException(str(exc)) from exc
     version, new_framework = load_framework(framework)
@@ -181,11 +187,115 @@ def bank_load():
     for item in items:
         loaded = retire_loaded_item(item) if item["status"] == "retired" else upsert_loaded_item(item)
         counts[loaded.result] += 1
+    db.session.flush()
+    notes = _consistency_gate(added_blueprints, LOAD_GATE_FORMS, refuse_what="không nạp gì")
     click.echo(
         f"Khung năng lực {version.version} ({'mới' if new_framework else 'đã có'}); "
-        f"cấu trúc đề mới: {added_blueprints}; câu hỏi: tạo {counts['created']}, "
+        f"cấu trúc đề mới: {len(added_blueprints)}; câu hỏi: tạo {counts['created']}, "
         f"cập nhật {counts['updated']}, ngừng dùng {counts['retired']}, giữ nguyên {counts['skipped']}."
     )
+    for line in notes:
+        click.echo(line)
+
+
+# Pairs of forms the load gate simulates per new blueprint: ~0.1 s each on the shipped bank, so that `bank load`
+# (run by bin/start and by the test suite's template) stays quick; `blueprints check` defaults to 100.
+LOAD_GATE_FORMS = 30
+
+
+def _consistency_gate(blueprints, forms: int, refuse_what: str) -> list[str]:
+    """Check each blueprint's decision consistency; return the warnings to print.
+
+    :raise click.ClickException: a blueprint below DECISION_CONSISTENCY_MIN on measured parameters.
+    """
+    from flask import current_app
+
+    from .calibration import check_blueprint, verdicts
+
+    minimum = current_app.config["DECISION_CONSISTENCY_MIN"]
+    checks = [check_blueprint(blueprint, forms) for blueprint in blueprints]
+    refused = [check for check in checks if check.refused(minimum)]
+    if refused:
+        lines = "\n".join(line for check in refused for line in verdicts(check, minimum))
+        raise click.ClickException(f"{lines}\nCấu trúc đề dưới mức nhất quán tối thiểu: {refuse_what}.")
+    return [line for check in checks if check.below(minimum) or check.shortage for line in verdicts(check, minimum)]
+
+
+@bank.command("calibrate")
+@click.option("--blueprint", "blueprint_code", default=None,
+              help="Chỉ dùng bài thi của cấu trúc đề này (mọi phiên bản); mặc định: mọi bài thi đã nộp.")
+@click.option("--min-responses", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Chỉ hiệu chuẩn phiên bản câu hỏi có ít nhất N câu trả lời.")
+@unit_of_work.command
+def bank_calibrate(blueprint_code, min_responses):
+    """Estimate each item version's 2PL parameters from submitted attempts (question_bank.irt.calibrate) and
+    store them; the service uses those resting on CALIBRATION_MIN_RESPONSES responses or more."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from .calibration import CalibrationError, calibrate
+    from .models import ItemCalibration
+
+    try:
+        run = calibrate(blueprint_code, min_responses)
+    except CalibrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    threshold = current_app.config["CALIBRATION_MIN_RESPONSES"]
+    usable = sum(1 for n in db.session.scalars(select(ItemCalibration.n).where(ItemCalibration.run_id == run.id))
+                 if n >= threshold)
+    audit.record(None, "bank.calibrate", "calibration_run", run.id, blueprint=blueprint_code, model=run.model,
+                 items=run.items, persons=run.persons, responses=run.responses, iterations=run.iterations,
+                 converged=run.converged, min_responses=min_responses)
+    state = "hội tụ" if run.converged else "CHƯA hội tụ"
+    click.echo(f"Lần hiệu chuẩn {run.id} ({run.model}): {run.items} phiên bản câu hỏi, {run.persons} bài thi, "
+               f"{run.responses} câu trả lời; {state} sau {run.iterations} vòng lặp. "
+               f"{usable} phiên bản có từ {threshold} câu trả lời trở lên, được dùng khi tạo đề.")
+
+
+@click.group(help="Cấu trúc đề.")
+def blueprints():
+    pass
+
+
+@blueprints.command("check")
+@click.argument("codes", nargs=-1)
+@click.option("--forms", type=click.IntRange(min=2, max=2000), default=100, show_default=True,
+              help="Số cặp đề mô phỏng cho mỗi cấu trúc đề.")
+@unit_of_work.command
+def blueprints_check(codes, forms):
+    """Decision quality of the current blueprints on the active bank (question_bank.decision): exits non-zero
+    when one is below DECISION_CONSISTENCY_MIN on measured parameters."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from question_bank.decision import format_table
+
+    from .calibration import HEADER, MEASURED_SHARE, check_blueprint, table_row, verdicts
+    from .models import Blueprint
+
+    query = select(Blueprint).where(Blueprint.current).order_by(Blueprint.code)
+    if codes:
+        query = query.where(Blueprint.code.in_(codes))
+    found = list(db.session.scalars(query))
+    unknown = sorted(set(codes) - {bp.code for bp in found})
+    if unknown:
+        raise click.ClickException(f"Không có cấu trúc đề đang dùng: {', '.join(unknown)}.")
+    if not found:
+        raise click.ClickException("Chưa có cấu trúc đề nào: hãy chạy flask bank load.")
+    minimum = current_app.config["DECISION_CONSISTENCY_MIN"]
+    checks = [check_blueprint(blueprint, forms) for blueprint in found]
+    click.echo(f"Mô phỏng {forms} cặp đề mỗi cấu trúc; thí sinh có năng lực theo N(0, 1) trên thang hiệu chuẩn; "
+               f"mức nhất quán tối thiểu {minimum:.2f}; số liệu chỉ chặn khi ≥{MEASURED_SHARE:.0%} số câu đã "
+               "hiệu chuẩn.\n")
+    click.echo(format_table(HEADER, [table_row(check) for check in checks]))
+    notes = [line for check in checks for line in verdicts(check, minimum)]
+    if notes:
+        click.echo("")
+        for line in notes:
+            click.echo(line)
+    refused = [check.blueprint.code for check in checks if check.refused(minimum)]
+    if refused:
+        raise click.ClickException(f"Cấu trúc đề dưới mức nhất quán tối thiểu: {', '.join(refused)}.")
 
 
 @click.group(help="Đơn vị.")

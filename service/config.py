@@ -38,6 +38,11 @@ def from_environment(environ=os.environ) -> dict:
         "VERIFY_RATE_LIMIT": environ.get("VERIFY_RATE_LIMIT", "120/minute"),
         "MAX_CONTENT_LENGTH": int(environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)),
         "INSTANCE_DIR": str(instance),
+        # An item version's calibration is used from this many responses; below, its prior (question_bank.irt).
+        "CALIBRATION_MIN_RESPONSES": int(environ.get("CALIBRATION_MIN_RESPONSES", 200)),
+        # A blueprint whose simulated decision consistency is below this fails `flask blueprints check` and is
+        # refused by `flask bank load`, when its figures rest on measured parameters.
+        "DECISION_CONSISTENCY_MIN": float(environ.get("DECISION_CONSISTENCY_MIN", 0.90)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

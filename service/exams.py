@@ -19,6 +19,7 @@ from question_bank.scoring import ScoredResponse, ScoringRule, missed_competence
 
 from . import audit
 from .auth import Identity, accepts, unauthorized
+from .calibration import difficulties_at_cut
 from .errors import ApiError
 from .extensions import db
 from .models import (
@@ -231,9 +232,13 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
         .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
         .order_by(ItemVersion.id)
     )
+    rows = rows.all()
+    # What assembly balances: the chance that the blueprint's borderline candidate answers each item right,
+    # cached per blueprint until a calibration or a change of the pool (service/calibration.py).
+    at_cut = difficulties_at_cut(blueprint, (len(rows), sum(row[1] for row in rows)))
     for item_id, version_id, area, level, times_drawn, competence, enemy_group in rows:
         pools.setdefault((area, level), {}).setdefault(competence, []).append(
-            PoolItem(item_id, version_id, competence, enemy_group))
+            PoolItem(item_id, version_id, competence, enemy_group, at_cut.get(item_id)))
         exposure[item_id] = times_drawn
     seen = set(db.session.scalars(
         select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)

@@ -6,7 +6,7 @@ from question_bank.statistics import FLAG_MESSAGES, flag_item, item_statistics, 
 
 from .errors import ApiError
 from .extensions import db
-from .models import Attempt, AttemptItem, Blueprint, Item, ItemVersion
+from .models import Attempt, AttemptItem, Blueprint, Item, ItemCalibration, ItemVersion
 
 
 def blueprint_statistics(code: str) -> dict:
@@ -35,6 +35,7 @@ def blueprint_statistics(code: str) -> dict:
         by_item[row_of[r.attempt_id]][column_of[r.item_id]] = r.credit
         by_position[row_of[r.attempt_id]][r.position - 1] = r.credit
     codes = dict(db.session.execute(select(Item.id, Item.code).where(Item.id.in_(items))).all())
+    calibrated = _calibrations(items)
     report = []
     for item_id, stats in zip(items, item_statistics(by_item) if attempts else [], strict=True):
         flags = flag_item(stats)
@@ -43,6 +44,7 @@ def blueprint_statistics(code: str) -> dict:
             "sd": stats.sd, "discrimination": stats.discrimination,
             "discriminative_efficiency": stats.discriminative_efficiency,
             "flags": [{"code": f, "message": FLAG_MESSAGES[f]} for f in flags],
+            "calibration": calibrated.get(item_id),
         })
     whole = reliability(by_position) if attempts else None
     return {
@@ -52,3 +54,16 @@ def blueprint_statistics(code: str) -> dict:
         "items": report,
         "flagged": [r["code"] for r in report if any(f["code"] != "too_few_attempts" for f in r["flags"])],
     }
+
+
+def _calibrations(item_ids: list[int]) -> dict[int, dict]:
+    """Per item, the current calibration (flask bank calibrate) of its newest calibrated version."""
+    found: dict[int, dict] = {}
+    rows = db.session.execute(
+        select(ItemVersion.item_id, ItemVersion.number, ItemCalibration.a, ItemCalibration.b, ItemCalibration.c,
+               ItemCalibration.n, ItemCalibration.run_id)
+        .join(ItemCalibration, ItemCalibration.item_version_id == ItemVersion.id)
+        .where(ItemCalibration.current, ItemVersion.item_id.in_(item_ids)).order_by(ItemVersion.number))
+    for r in rows:
+        found[r.item_id] = {"version": r.number, "a": r.a, "b": r.b, "c": r.c, "n": r.n, "run": r.run_id}
+    return found

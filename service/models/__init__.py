@@ -4,17 +4,28 @@ from sqlalchemy import exists
 from sqlalchemy.orm import column_property
 
 from .audit import AuditEntry
-from .bank import Area, Audience, Blueprint, Competence, FrameworkVersion, Item, ItemVersion, Level
+from .bank import (
+    Area,
+    Audience,
+    Blueprint,
+    CalibrationRun,
+    Competence,
+    FrameworkVersion,
+    Item,
+    ItemCalibration,
+    ItemVersion,
+    Level,
+)
 from .certs import Certificate, SerialCounter, TokenKey
 from .exam import Attempt, AttemptItem, Enrolment, ExamSession
 from .org import ROLES, LoginThrottle, Unit, UnitType, User, WebSession
 from .standard import StandardSetting, StandardSettingItem, StandardSettingPanelist, StandardSettingRating
 
 __all__ = [
-    "ROLES", "Area", "Attempt", "AttemptItem", "AuditEntry", "Audience", "Blueprint", "Certificate",
-    "Competence", "Enrolment", "ExamSession", "FrameworkVersion", "Item", "ItemVersion", "Level",
-    "LoginThrottle", "SerialCounter", "StandardSetting", "StandardSettingItem", "StandardSettingPanelist",
-    "StandardSettingRating", "TokenKey", "Unit", "UnitType", "User", "WebSession",
+    "ROLES", "Area", "Attempt", "AttemptItem", "AuditEntry", "Audience", "Blueprint", "CalibrationRun",
+    "Certificate", "Competence", "Enrolment", "ExamSession", "FrameworkVersion", "Item", "ItemCalibration",
+    "ItemVersion", "Level", "LoginThrottle", "SerialCounter", "StandardSetting", "StandardSettingItem",
+    "StandardSettingPanelist", "StandardSettingRating", "TokenKey", "Unit", "UnitType", "User", "WebSession",
 ]
 
 # Whether any attempt drew a version: derived, never stored, so it cannot disagree with the attempts.

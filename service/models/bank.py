@@ -142,3 +142,41 @@ class ItemVersion(db.Model):
     @property
     def audience_codes(self) -> list[str]:
         return sorted(a.code for a in self.audiences)
+
+
+class CalibrationRun(db.Model):
+    """One `flask bank calibrate`: the sample it read and how the estimation went. Its item rows are on the
+    scale of this sample (ability N(0, 1) over the persons it read)."""
+
+    __tablename__ = "calibration_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(10))
+    blueprint_code: Mapped[str | None] = mapped_column(String(40))  # None: every blueprint's attempts
+    min_responses: Mapped[int]
+    persons: Mapped[int]
+    responses: Mapped[int]
+    items: Mapped[int]
+    iterations: Mapped[int]
+    converged: Mapped[bool]
+    log_likelihood: Mapped[float]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ItemCalibration(db.Model):
+    """An item version's parameters (irt: P(θ) = c + (1 − c) / (1 + exp(−a(θ − b)))) from one run, on `n`
+    responses. A later run that calibrates the version again sets `current` False here: history is kept."""
+
+    __tablename__ = "item_calibrations"
+    __table_args__ = (Index("ix_item_calibrations_current", "item_version_id", "current"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("calibration_runs.id"), index=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"))
+    a: Mapped[float]
+    b: Mapped[float]
+    c: Mapped[float]
+    se_a: Mapped[float | None]
+    se_b: Mapped[float | None]
+    n: Mapped[int]
+    current: Mapped[bool] = mapped_column(default=True)
+
+    run: Mapped[CalibrationRun] = relationship()

@@ -79,6 +79,15 @@ class FlagSchema(Schema):
     message = fields.String()
 
 
+class CalibrationSchema(Schema):
+    version = fields.Integer(metadata={"description": "số phiên bản câu hỏi được hiệu chuẩn"})
+    a = fields.Float(metadata={"description": "độ phân biệt (2PL)"})
+    b = fields.Float(metadata={"description": "độ khó trên thang năng lực"})
+    c = fields.Float(metadata={"description": "xác suất đoán đúng, cố định theo loại câu hỏi"})
+    n = fields.Integer(metadata={"description": "số câu trả lời dùng để hiệu chuẩn"})
+    run = fields.Integer(metadata={"description": "lần hiệu chuẩn"})
+
+
 class ItemStatisticsSchema(Schema):
     item_id = fields.Integer()
     code = fields.String()
@@ -88,6 +97,7 @@ class ItemStatisticsSchema(Schema):
     discrimination = fields.Float(allow_none=True)
     discriminative_efficiency = fields.Float(allow_none=True)
     flags = fields.List(fields.Nested(FlagSchema))
+    calibration = fields.Nested(CalibrationSchema, allow_none=True)
 
 
 class ReliabilitySchema(Schema):

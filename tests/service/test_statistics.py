@@ -64,3 +64,20 @@ def test_statistics_and_flags(client, make_user, auth_headers, scored_attempts):
 def test_statistics_of_an_unknown_blueprint_is_404(client, bank, make_user, auth_headers):
     response = client.get("/api/v1/blueprints/KHONG-CO/statistics", headers=auth_headers(make_user("admin")))
     assert response.status_code == 404
+
+
+def test_statistics_show_the_current_calibration(client, make_user, auth_headers, scored_attempts, app):
+    codes, _ = scored_attempts
+    headers = auth_headers(make_user("reviewer"))
+    before = client.get("/api/v1/blueprints/BP-CCVC/statistics", headers=headers).get_json()
+    assert all(item["calibration"] is None for item in before["items"])
+    assert app.test_cli_runner().invoke(args=["bank", "calibrate"]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=["bank", "calibrate"]).exit_code == 0  # a second run replaces the first
+    body = client.get("/api/v1/blueprints/BP-CCVC/statistics", headers=headers).get_json()
+    items = {i["code"]: i for i in body["items"]}
+    for code in codes:
+        calibration = items[code]["calibration"]
+        assert calibration["n"] == 12 and calibration["version"] == 1 and calibration["run"] == 2
+        assert calibration["a"] > 0 and -15 <= calibration["b"] <= 15
+    easy, _, reversed_item, _ = codes
+    assert items[easy]["calibration"]["b"] < items[reversed_item]["calibration"]["b"]

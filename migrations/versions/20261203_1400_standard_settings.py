@@ -5,14 +5,14 @@ mark of a new version of the blueprint. Four new tables; nothing existing change
 the studies with them; the blueprint versions they created stay).
 
 Revision ID: d34470fe0cfa
-Revises: b3c8d1e5f702
+Revises: c4d9e2f6a813
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "d34470fe0cfa"
-down_revision = "b3c8d1e5f702"
+down_revision = "c4d9e2f6a813"
 branch_labels = None
 depends_on = None
 
