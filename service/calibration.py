@@ -211,6 +211,12 @@ def difficulties_at_cut(blueprint: Blueprint, fingerprint: tuple) -> dict:
 # -- decision quality ----------------------------------------------------------------------------------------
 
 
+# Pairs of forms the gates simulate for a new blueprint version (`bank load`, a derived pass mark): ~0.1 s each
+# on the shipped bank, so that `bank load` (run by bin/start and by the test suite's template) stays quick;
+# `blueprints check` defaults to 100.
+GATE_FORMS = 30
+
+
 @dataclass(frozen=True)
 class Check:
     """What ``check_blueprint`` found for one blueprint."""

@@ -162,7 +162,7 @@ def bank_load():
 
     Every blueprint is checked whole first (scoring.validate_blueprint, through criteria.read_blueprints); then
     each blueprint version this load adds passes the decision-consistency gate (see `blueprints check`), with
-    LOAD_GATE_FORMS pairs of forms. Any refusal loads nothing."""
+    calibration.GATE_FORMS pairs of forms. Any refusal loads nothing."""
     from question_bank import criteria
 
     from .bank import load_blueprints, load_framework, retire_loaded_item, upsert_loaded_item, validate_item_data
@@ -188,7 +188,7 @@ def bank_load():
         loaded = retire_loaded_item(item) if item["status"] == "retired" else upsert_loaded_item(item)
         counts[loaded.result] += 1
     db.session.flush()
-    notes = _consistency_gate(added_blueprints, LOAD_GATE_FORMS, refuse_what="không nạp gì")
+    notes = _consistency_gate(added_blueprints, refuse_what="không nạp gì")
     click.echo(
         f"Khung năng lực {version.version} ({'mới' if new_framework else 'đã có'}); "
         f"cấu trúc đề mới: {len(added_blueprints)}; câu hỏi: tạo {counts['created']}, "
@@ -198,22 +198,17 @@ def bank_load():
         click.echo(line)
 
 
-# Pairs of forms the load gate simulates per new blueprint: ~0.1 s each on the shipped bank, so that `bank load`
-# (run by bin/start and by the test suite's template) stays quick; `blueprints check` defaults to 100.
-LOAD_GATE_FORMS = 30
-
-
-def _consistency_gate(blueprints, forms: int, refuse_what: str) -> list[str]:
+def _consistency_gate(blueprints, refuse_what: str) -> list[str]:
     """Check each blueprint's decision consistency; return the warnings to print.
 
     :raise click.ClickException: a blueprint below DECISION_CONSISTENCY_MIN on measured parameters.
     """
     from flask import current_app
 
-    from .calibration import check_blueprint, verdicts
+    from .calibration import GATE_FORMS, check_blueprint, verdicts
 
     minimum = current_app.config["DECISION_CONSISTENCY_MIN"]
-    checks = [check_blueprint(blueprint, forms) for blueprint in blueprints]
+    checks = [check_blueprint(blueprint, GATE_FORMS) for blueprint in blueprints]
     refused = [check for check in checks if check.refused(minimum)]
     if refused:
         lines = "\n".join(line for check in refused for line in verdicts(check, minimum))

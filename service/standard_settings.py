@@ -22,12 +22,14 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from question_bank.scoring import round2, validate_blueprint
 from question_bank.standard_setting import AngoffResult, Rating, angoff_cut, blueprint_weights
 
 from . import audit
+from .calibration import GATE_FORMS, check_blueprint, verdicts
 from .errors import ApiError, not_found
 from .extensions import db
 from .models import (
@@ -382,8 +384,12 @@ def derive(study: StandardSetting, actor: User, now: datetime) -> StandardSettin
     pass mark of a new current version of the blueprint (everything else copied). Sessions created from then
     on use the new version; sessions created before keep the version they were created with.
 
+    The new version passes the gate ``bank load`` applies (``calibration.check_blueprint``): on measured item
+    parameters its decision consistency must reach DECISION_CONSISTENCY_MIN; its figures are kept in the study.
+
     :raise ApiError 409: already derived or cancelled, ratings missing (who and which items named), the
-        blueprint has had a newer version since the study began, or the new version would be invalid.
+        blueprint has had a newer version since the study began, or the new version would be invalid or below
+        the consistency minimum on measured parameters.
     """
     locked = db.session.scalar(select(StandardSetting).where(StandardSetting.id == study.id).with_for_update())
     db.session.refresh(locked)
@@ -419,8 +425,14 @@ def derive(study: StandardSetting, actor: User, now: datetime) -> StandardSettin
                     current=True)
     db.session.add(new)
     db.session.flush()
+    check = check_blueprint(new, forms=GATE_FORMS)
+    minimum = current_app.config["DECISION_CONSISTENCY_MIN"]
+    if check.refused(minimum):
+        raise ApiError(409, "decision_consistency", " ".join(verdicts(check, minimum)))
     record = {**result.to_dict(), "previous_pass_percent": old, "weights": {
-        str(item["item_version_id"]): item["weight"] for item in found["items"]}}
+        str(item["item_version_id"]): item["weight"] for item in found["items"]},
+        "decision_quality": check.quality and check.quality.to_dict(),
+        "calibrated_items": [check.pools.measured, check.pools.total]}
     locked.status, locked.cut_percent, locked.pass_percent = "derived", str(result.cut_percent), pass_percent
     locked.figures, locked.derived_by_id, locked.derived_at, locked.result_blueprint = record, actor.id, now, new
     db.session.flush()

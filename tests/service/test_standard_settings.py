@@ -299,6 +299,39 @@ def test_a_cut_that_breaks_the_bands_is_refused_and_changes_nothing(client, admi
     assert db.session.get(StandardSetting, study["id"]).status == "open"
 
 
+def test_a_pass_mark_on_measured_items_of_too_little_consistency_is_refused(client, admin, panel, auth_headers,
+                                                                           open_study):
+    """The gate of `bank load` holds here too: items measured as nearly useless (a = 0.05 for every version of
+    the audience) make any pass/fail decision a coin toss, and the derived version is not made."""
+    from question_bank import irt
+    from service.models import CalibrationRun, ItemCalibration
+
+    study = open_study(items_per_cell=1)
+    for number, rater in enumerate(panel):
+        rate_all(client, auth_headers, study, rater, number)
+    run = CalibrationRun(model="2pl", min_responses=1, persons=1000, responses=50_000, items=0, iterations=10,
+                         converged=True, log_likelihood=-1.0)
+    db.session.add(run)
+    db.session.flush()
+    for version in db.session.scalars(select(ItemVersion).where(ItemVersion.status == "active",
+                                                                ItemVersion.audiences.any(code="cong_chuc"))):
+        db.session.add(ItemCalibration(run_id=run.id, item_version_id=version.id, a=0.05, b=0.0, n=1000,
+                                       c=irt.guessing_floor(version.type, len(version.options)), current=True))
+    db.session.commit()
+    response = client.post(f"{API}/{study['id']}/derive", headers=auth_headers(admin))
+    assert response.status_code == 409 and response.get_json()["code"] == "decision_consistency"
+    assert "độ nhất quán" in response.get_json()["message"]
+    assert blueprint_versions() == [(2, True)]
+    assert db.session.get(StandardSetting, study["id"]).status == "open"
+
+    db.session.execute(ItemCalibration.__table__.delete())
+    db.session.commit()  # on the priors: derived, with the figures of the new version kept
+    derived = client.post(f"{API}/{study['id']}/derive", headers=auth_headers(admin)).get_json()
+    quality = derived["figures"]["decision_quality"]
+    assert quality["blueprint"] == "BP-CCVC" and quality["items"] == 50 and 0.5 < quality["consistency"] < 1
+    assert derived["figures"]["calibrated_items"][0] == 0
+
+
 def test_a_study_is_made_only_of_staff_and_of_the_blueprints_items(client, admin, auth_headers, bank, make_user):
     author, candidate = make_user("author"), make_user("candidate")
     other_audience = db.session.scalar(select(ItemVersion.id).where(ItemVersion.status == "active", ~ItemVersion.id.in_(

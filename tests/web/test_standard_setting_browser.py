@@ -58,6 +58,7 @@ def test_a_panel_sets_the_pass_mark_in_the_browser(served, browser, bank, make_u
         page.click("button:has-text('Xác nhận điểm chuẩn')")
     assert "phiên bản 3, ngưỡng đạt 61%" in page.inner_text("main")
     assert page.inner_text("#nguong-moi").startswith("61 % — BP-CCVC phiên bản 3")
+    assert "trên tham số ước định" in page.inner_text("#do-nhat-quan")  # the new version's simulated decision quality
     page.goto(f"{served}/quan-ly/diem-chuan")
     assert page.inner_text("tr[data-blueprint=BP-CCVC]").split() == ["BP-CCVC", "3", "61", "%"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
