@@ -396,12 +396,17 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
     return form
 
 
-def _benchmark(repeat_count: int = 500) -> None:
+BENCHMARK_FLOOR_REFERENCE_MS = 12.0  # sum(range(10**6)) on the 2-core reference machine
+
+
+def benchmark(repeat_count: int = 500) -> dict[str, float]:
     """Time ``draw_form`` on a 50,000-item bank; run ``python -m question_bank.assembly``.
 
     BP-CCVC's 50-item plan (12 cells: GT 5/5, AT 5/5, ND 5/3, DL 4/3, CN 4/3, CL 5/3) from
-    25 pools of 2,000 items; exposure counts 40–59, 200 items seen. Timed twice: entries with
-    competence, enemy group and difficulty (the balanced draw), and plain entries.
+    25 pools of 2,000 items; exposure counts 40–59, 200 items seen. Timed three times: entries
+    with competence, enemy group and difficulty split by competence (as the service passes them),
+    the same in one list per cell, and plain entries. Prints each and returns the medians in ms
+    (``service``, ``one_list``, ``plain``) with this run's ``floor`` (``sum(range(10**6))``).
     """
     import time
 
@@ -426,9 +431,12 @@ def _benchmark(repeat_count: int = 500) -> None:
     import timeit
 
     floor = min(timeit.repeat("sum(range(10**6))", number=10, repeat=5)) / 10
-    print(f"floor in this run: sum(range(10**6)) {floor * 1000:.1f} ms (12 ms on the reference 2-core VM)")
-    for name, pools in (("competence, enemy group and difficulty, split by competence as the service does",
-                         split), ("the same in one list per cell", balanced), ("plain entries", plain)):
+    print(f"floor in this run: sum(range(10**6)) {floor * 1000:.1f} ms "
+          f"({BENCHMARK_FLOOR_REFERENCE_MS:.0f} ms on the reference 2-core VM)")
+    medians = {"floor": floor * 1000}
+    for key, name, pools in (
+            ("service", "competence, enemy group and difficulty, split by competence as the service does", split),
+            ("one_list", "the same in one list per cell", balanced), ("plain", "plain entries", plain)):
         timings = []
         for run in range(repeat_count):
             start = time.perf_counter()
@@ -438,7 +446,9 @@ def _benchmark(repeat_count: int = 500) -> None:
         print(f"draw_form, 12 cells x 2,000 items, 50 drawn, {name}, {repeat_count} runs: "
               f"median {timings[len(timings) // 2] * 1000:.2f} ms, "
               f"p95 {timings[int(len(timings) * 0.95)] * 1000:.2f} ms, max {timings[-1] * 1000:.2f} ms")
+        medians[key] = timings[len(timings) // 2] * 1000
+    return medians
 
 
 if __name__ == "__main__":
-    _benchmark()
+    benchmark()
