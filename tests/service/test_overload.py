@@ -1,14 +1,28 @@
 """Under load a verification never answers 500: the in-process rate limit is safe under request threads (gunicorn
-gthread)."""
+gthread), and a request that finds every pooled connection busy for the pool's whole timeout answers 503 with
+Retry-After, like one that finds the database down."""
 
 import sys
 import threading
 import time
+from datetime import date
 
 import pytest
 from limits import parse
 
+from certificates.serial import new_public_id
+from certificates.token import TokenKey, issue_token
+from service import create_app
+from service.extensions import db
+
 THREADS = 16
+
+
+def well_formed_token() -> str:
+    """A token that parses, so that verifying it looks the database up (it names no certificate)."""
+    return issue_token({"public_id": new_public_id(), "holder_name": "Nguyễn Văn Thử", "unit_code": "BTR-BATRI",
+                        "classification": "dat", "percent": 80, "issue_date": date(2026, 1, 5)},
+                       TokenKey.generate())
 
 
 @pytest.fixture
@@ -69,3 +83,54 @@ def test_verifications_from_many_threads_all_answer(app, busy_switching):
     for thread in threads:
         thread.join()
     assert statuses == [200] * THREADS * 20
+
+
+@pytest.fixture
+def one_connection(database, keys_dir):
+    """An app whose pool holds one connection and waits 0.1 s for it; and a way to hold that connection in
+    another thread (as a long request would) while the test asks."""
+    app = create_app({
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": "test-secret",
+        "KEYS_DIR": str(keys_dir), "RATELIMIT_STORAGE_URI": "memory://", "PASSWORD_HASHER": "test",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.1},
+    })
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with app.app_context(), db.engine.connect():
+            taken.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    with app.app_context():
+        database.reset(bank=False)
+        yield app, app.test_client(), holder, taken, release
+        release.set()
+        if holder.is_alive() or holder.ident:
+            holder.join()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/verify/{token}", "/api/v1/verify/keys", "/v/{token}"],
+                         ids=["api-token", "api-keys", "page"])
+def test_an_exhausted_pool_answers_503_with_retry_after(one_connection, path):
+    app, client, holder, taken, release = one_connection
+    path = path.format(token=well_formed_token())
+    assert client.get(path).status_code == 200  # the one connection serves when it is free
+    holder.start()
+    assert taken.wait(5)
+
+    busy = client.get(path)
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == "5"
+    if path.startswith("/api/"):
+        assert busy.get_json()["code"] == "service_unavailable"
+        assert busy.get_json()["status"] == 503
+    else:
+        assert busy.mimetype == "text/html"
+        assert "thử lại sau" in busy.get_data(as_text=True)
+
+    release.set()
+    holder.join()
+    assert client.get(path).status_code == 200  # and serves again once it is returned
