@@ -68,6 +68,16 @@ def test_the_in_process_rate_limit_counts_every_call_from_many_threads(app, busy
     assert limiter.hit(limit, "verify", "198.51.100.1")  # another client has its own budget
 
 
+def test_an_in_process_window_reopens_when_its_period_ends(app):
+    limiter, limit = app.extensions["rate_limiter"], parse("2/second")
+    assert [limiter.hit(limit, "verify", "203.0.113.9") for _ in range(3)] == [True, True, False]
+    reset_at = limiter.get_window_stats(limit, "verify", "203.0.113.9").reset_time
+    assert 0 < reset_at - time.time() <= 1
+    time.sleep(max(0.0, reset_at - time.time()) + 0.05)
+    assert limiter.get_window_stats(limit, "verify", "203.0.113.9").remaining == 2
+    assert [limiter.hit(limit, "verify", "203.0.113.9") for _ in range(3)] == [True, True, False]
+
+
 def test_verifications_from_many_threads_all_answer(app, busy_switching):
     app.config["VERIFY_RATE_LIMIT"] = "1000000/minute"
     statuses, start = [], threading.Barrier(THREADS)
