@@ -3,6 +3,7 @@
 
 from flask import Flask, jsonify, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from . import unit_of_work
@@ -127,9 +128,19 @@ def register_error_handlers(app: Flask) -> None:
         if not database_unreachable(exc):
             return handle_unexpected(exc)
         app.logger.warning("database unreachable: %s", exc.__class__.__name__)
+        return database_unavailable()
+
+    @app.errorhandler(PoolTimeout)
+    def handle_pool_exhausted(exc: PoolTimeout):
+        # Every connection of the process's pool stayed busy for the pool's whole timeout: the database is out
+        # of reach for this request as surely as if it were down (and this error is no DBAPIError).
+        app.logger.warning("database pool exhausted: %s", exc)
+        return database_unavailable()
+
+    def database_unavailable():
         from .extensions import db
 
-        db.session.rollback()  # the connection is gone; the next request checks out a fresh one
+        db.session.rollback()  # the connection is gone, or was never had; the next request checks out a fresh one
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
         if not wants_json():
             # The page is rendered without touching the database (no signed-in user is looked up).
