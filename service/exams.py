@@ -6,11 +6,15 @@ transaction of its own, the hottest path of an exam."""
 
 import random
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import NoReturn
+from functools import cache
+from types import SimpleNamespace
+from typing import NamedTuple, NoReturn
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import Float, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from certificates.vietnam_time import vn_time
 from question_bank.assembly import BankShortage, PoolItem, check_coverage, draw_form
@@ -209,6 +213,10 @@ def start_or_resume(session: ExamSession, user: User, now: datetime) -> tuple[At
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
+            # The drawn items by one executemany of a cached INSERT, without fifty ORM objects to track (a third
+            # of the cost); a multi-row VALUES would be compiled anew each time and costs more than either.
+            db.session.execute(insert(AttemptItem.__table__),
+                               [{"attempt_id": attempt.id, **drawn} for drawn in attempt.drawn])
     except IntegrityError:
         # Another request started the same attempt a moment ago: resume that one.
         existing = live_attempt(session, user)
@@ -225,7 +233,8 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
     exposure: dict[int, int] = {}
     rows = db.session.execute(
         select(ItemVersion.item_id, ItemVersion.id, Competence.area_code, ItemVersion.level_code, Item.exposure,
-               ItemVersion.competence_code, ItemVersion.enemy_group)
+               ItemVersion.competence_code, ItemVersion.enemy_group, ItemVersion.content_sha256,
+               ItemVersion.created_at)
         .join(Item, Item.id == ItemVersion.item_id)
         .join(Competence, Competence.code == ItemVersion.competence_code)
         .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
@@ -236,7 +245,9 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
     # What assembly balances: the chance that the blueprint's borderline candidate answers each item right,
     # cached per blueprint until a calibration or a change of the pool (service/calibration.py).
     at_cut = difficulties_at_cut(blueprint, (len(rows), sum(row[1] for row in rows)))
-    for item_id, version_id, area, level, times_drawn, competence, enemy_group in rows:
+    content = {}
+    for item_id, version_id, area, level, times_drawn, competence, enemy_group, sha256, created_at in rows:
+        content[version_id] = (sha256, created_at)
         pools.setdefault((area, level), {}).setdefault(competence, []).append(
             PoolItem(item_id, version_id, competence, enemy_group, at_cut.get(item_id)))
         exposure[item_id] = times_drawn
@@ -247,9 +258,7 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
         form = draw_form(cells_of(blueprint), pools, seed=seed, candidate_seen=seen, exposure=exposure)
     except BankShortage as exc:
         raise ApiError(409, "bank_shortage", str(exc)) from exc
-    versions = {v.id: v for v in db.session.execute(
-        select(ItemVersion.id, ItemVersion.type, ItemVersion.options)
-        .where(ItemVersion.id.in_([d.version_id for d in form])))}
+    versions = shown_versions((d.version_id, *content[d.version_id]) for d in form)
     rng = random.Random(seed)
     attempt = Attempt(
         session_id=session.id, user_id=user.id, number=number, status="in_progress",
@@ -257,12 +266,65 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
         framework_version=blueprint.framework_version, started_at=now,
         deadline=min(now + timedelta(minutes=blueprint.duration_minutes), session.closes_at),
     )
+    # The drawn items as rows (start_or_resume inserts them), and their versions' content, which the body of
+    # the start is made from without reading them back (attempt_data).
+    attempt.drawn, attempt.shown_versions = [], versions
     for position, drawn in enumerate(form, start=1):
         version = versions[drawn.version_id]
         shown = get_item_type(version.type).candidate_options(version.options, rng)
-        attempt.items.append(AttemptItem(position=position, item_version_id=version.id,
-                                         option_order=[o["id"] for o in shown]))
+        attempt.drawn.append({"position": position, "item_version_id": drawn.version_id,
+                              "option_order": [o["id"] for o in shown], "answer": None, "answered_at": None,
+                              "credit": None})
     return attempt
+
+
+class ShownVersion(NamedTuple):
+    """What an attempt shows of an item version, and what scores it: its content, nothing about its state."""
+
+    item_id: int
+    type: str
+    stem: str
+    options: list  # the stored options; shared, so read only (the item types' option helpers copy them)
+    key: object
+    explanation: str
+    competence: str
+
+
+# The content of item versions, for the starts, bodies and scoring of attempts: the hot paths read it from here
+# instead of transferring and decoding it again each time. A version's content is immutable once it can be drawn
+# (an edit makes a new version). An entry is keyed on the version's id, the hash of its content (service/bank.py
+# content_hash: type, stem, options, key, explanation, competence, ...) and its creation time, which every reader
+# fetches with the row that names the version: a changed draft, or a database rebuilt under the same ids, finds
+# no entry rather than another's content (the creation time because the hash is of the interchange content,
+# while the stored option ids are drawn at random when a version is made). A pure function of stored data,
+# holding no state of any request or candidate; each process has its own, and bounds it.
+_SHOWN: dict[tuple[int, str, datetime], ShownVersion] = {}
+_SHOWN_LIMIT = 20_000
+
+
+def shown_versions(wanted: Iterable[tuple[int, str, datetime]]) -> dict[int, ShownVersion]:
+    """The content of each (version id, content hash, creation time) in `wanted`, by version id; one query for
+    those not kept."""
+    found: dict[int, ShownVersion] = {}
+    missing = []
+    for version_id, sha256, created_at in wanted:
+        entry = _SHOWN.get((version_id, sha256, created_at))
+        if entry is None:
+            missing.append(version_id)
+        else:
+            found[version_id] = entry
+    if missing:
+        if len(_SHOWN) > _SHOWN_LIMIT:
+            _SHOWN.clear()
+        for row in db.session.execute(
+                select(ItemVersion.id, ItemVersion.content_sha256, ItemVersion.created_at, ItemVersion.item_id,
+                       ItemVersion.type,
+                       ItemVersion.stem, ItemVersion.options, ItemVersion.key, ItemVersion.explanation,
+                       ItemVersion.competence_code).where(ItemVersion.id.in_(missing))):
+            entry = ShownVersion(row.item_id, row.type, row.stem, row.options, row.key, row.explanation,
+                                 row.competence_code)
+            _SHOWN[(row.id, row.content_sha256, row.created_at)] = found[row.id] = entry
+    return found
 
 
 def count_exposure(attempt_id: int) -> None:
@@ -390,22 +452,45 @@ def score_attempt(attempt: Attempt) -> dict:
     blueprint = attempt.blueprint
     rule = ScoringRule.from_blueprint(blueprint.spec)
     rows = db.session.execute(
-        select(AttemptItem, ItemVersion, Competence.area_code)
+        select(AttemptItem.position, AttemptItem.answer, AttemptItem.item_version_id, ItemVersion.content_sha256,
+               ItemVersion.created_at, Competence.area_code)
         .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
         .join(Competence, Competence.code == ItemVersion.competence_code)
         .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
     ).all()
-    responses = [ScoredResponse(area=area, type=v.type, key=v.key, answer=ai.answer, option_count=len(v.options))
-                 for ai, v, area in rows]
+    versions = shown_versions((r.item_version_id, r.content_sha256, r.created_at) for r in rows)
+    drawn = [versions[r.item_version_id] for r in rows]
+    responses = [ScoredResponse(area=r.area_code, type=v.type, key=v.key, answer=r.answer, option_count=len(v.options))
+                 for r, v in zip(rows, drawn, strict=True)]
     result = score(rule, responses, blueprint.spec["areas"])
-    for (ai, _, _), credit in zip(rows, result.item_credits, strict=True):
-        ai.credit = float(credit)
+    _store_credits(attempt.id, {r.position: float(credit) for r, credit in zip(rows, result.item_credits, strict=True)})
     body = result.to_dict()
     body["missed_competences"] = missed_competences(
-        (v.competence_code, credit) for (_, v, _), credit in zip(rows, result.item_credits, strict=True))
+        (v.competence, credit) for v, credit in zip(drawn, result.item_credits, strict=True))
     body["blueprint"] = {"code": blueprint.code, "version": blueprint.version}
     body["framework_version"] = attempt.framework_version
     return body
+
+
+def _store_credits(attempt_id: int, credits: dict[int, float]) -> None:
+    """Each item's credit, by position, in one UPDATE (the ORM would send one per item); an item of the
+    attempt already loaded in the session gets its stored credit as well."""
+    if not credits:
+        return
+    db.session.execute(_credits_update(tuple(credits)),
+                       {"attempt": attempt_id, **{f"credit_{p}": credit for p, credit in credits.items()}})
+    for position, credit in credits.items():
+        loaded = db.session.identity_map.get(db.session.identity_key(AttemptItem, (attempt_id, position)))
+        if loaded is not None:
+            set_committed_value(loaded, "credit", credit)
+
+
+@cache
+def _credits_update(positions: tuple[int, ...]):
+    """UPDATE the credits of these positions of an attempt: one statement per form's positions, built once."""
+    return (update(AttemptItem.__table__).where(AttemptItem.attempt_id == bindparam("attempt"))
+            .values(credit=case({p: bindparam(f"credit_{p}", type_=Float) for p in positions},
+                                value=AttemptItem.position)))
 
 
 def latest_certificate(attempt: Attempt) -> Certificate | None:
@@ -418,9 +503,16 @@ def attempt_data(attempt: Attempt, now: datetime) -> dict:
     """All there is to show of an attempt, in the shape of its schema (service/schemas/exams.py): the items as
     the candidate saw them, with their keys; the result and certificate once submitted; the reason it was
     voided. The reader's view (question_bank/review.py) decides what of it is shown."""
-    rows = db.session.execute(
-        select(AttemptItem, ItemVersion).join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
-        .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    if getattr(attempt, "drawn", None) is not None:  # just started by this request: the rows it inserted
+        rows = [SimpleNamespace(**drawn) for drawn in attempt.drawn]
+        versions = attempt.shown_versions
+    else:
+        rows = db.session.execute(
+            select(AttemptItem.position, AttemptItem.item_version_id, AttemptItem.option_order, AttemptItem.answer,
+                   AttemptItem.credit, ItemVersion.content_sha256, ItemVersion.created_at)
+            .join(ItemVersion, ItemVersion.id == AttemptItem.item_version_id)
+            .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+        versions = shown_versions((row.item_version_id, row.content_sha256, row.created_at) for row in rows)
     data = {
         "id": attempt.id, "session_id": attempt.session_id, "number": attempt.number, "status": attempt.status,
         "started_at": attempt.started_at, "deadline": attempt.deadline, "server_time": now,
@@ -429,8 +521,8 @@ def attempt_data(attempt: Attempt, now: datetime) -> dict:
             "position": drawn.position, "item_id": version.item_id, "type": version.type, "stem": version.stem,
             "options": get_item_type(version.type).shown_options(version.options, drawn.option_order),
             "answer": drawn.answer, "key": version.key, "credit": drawn.credit,
-            "explanation": version.explanation, "competence": version.competence_code,
-        } for drawn, version in rows],
+            "explanation": version.explanation, "competence": version.competence,
+        } for drawn in rows for version in (versions[drawn.item_version_id],)],
     }
     if attempt.status == "submitted" and attempt.result is not None:
         data["result"], data["certificate"] = attempt.result, latest_certificate(attempt)

@@ -130,11 +130,15 @@ class Attempts(MethodView):
         """
         session = _get_session(session_id)
         attempt, created = exams.start_or_resume(session, current_user(), clock.now())
+        # The body is made from the rows in hand, before the commit expires them (reloading them all would
+        # cost more than the rest of a start); it is sent only once the attempt is committed.
+        body = _attempt_body(attempt, 201 if created else 200)
+        attempt_id = attempt.id
         db.session.commit()  # at once: on SQLite a longer write transaction makes concurrent starts fail
         if created:
-            exams.count_exposure(attempt.id)
+            exams.count_exposure(attempt_id)
             db.session.commit()
-        return _attempt_body(attempt, 201 if created else 200)
+        return body
 
 
 @blp.route("/attempts/<int:attempt_id>")

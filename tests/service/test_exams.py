@@ -584,3 +584,69 @@ def test_each_draw_counts_in_the_items_exposure(client, bank, make_user, make_se
     assert exposure == dict(drawn)
     version = stored_item(db.session.scalar(select(Attempt.id)), 1)
     assert version.used is True
+
+
+def test_a_start_answers_with_the_attempt_as_stored(client, bank, candidate, make_session, auth_headers):
+    """The start's body is made from the rows in hand, before its commit: it is the body a reader of the stored
+    attempt gets, and the options' order is the one the attempt's seed gives (so a form can be redrawn)."""
+    import random
+
+    from question_bank.item_types import get_item_type
+
+    headers = auth_headers(candidate)
+    started = start(client, headers, make_session([candidate]).id)
+    assert started.status_code == 201
+    body = started.get_json()
+    stored = client.get(f"/api/v1/attempts/{body['id']}", headers=headers).get_json()
+    assert {**body, "server_time": None} == {**stored, "server_time": None}
+    assert body["status"] == "in_progress" and all(i["answer"] is None for i in body["items"])
+    attempt = db.session.get(Attempt, body["id"])
+    rng = random.Random(attempt.seed)
+    rows = db.session.execute(select(AttemptItem, ItemVersion).join(ItemVersion).where(
+        AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    assert [r.AttemptItem.position for r in rows] == list(range(1, len(body["items"]) + 1))
+    for (drawn, version), entry in zip(rows, body["items"], strict=True):
+        shown = get_item_type(version.type).candidate_options(version.options, rng)
+        assert drawn.option_order == [o["id"] for o in shown]
+        assert entry["item_id"] == version.item_id and entry["stem"] == version.stem
+        assert entry["options"] == get_item_type(version.type).shown_options(version.options, drawn.option_order)
+
+
+@pytest.mark.parametrize("rebuilt", ["content_sha256", "created_at"])
+def test_item_content_is_never_served_from_another_database(client, bank, candidate, make_session, auth_headers,
+                                                            rebuilt):
+    """The content of versions is kept per process, keyed on the content's hash and the version's creation: a
+    database rebuilt under the same ids, with other content or the same content under other option ids (made
+    at another moment), is read afresh, never served from what was kept."""
+    headers = auth_headers(candidate)
+    body = start(client, headers, make_session([candidate]).id).get_json()
+    version = stored_item(body["id"], 1)
+    assert client.get(f"/api/v1/attempts/{body['id']}", headers=headers).get_json()["items"][0]["stem"] == \
+        version.stem
+    other = {"content_sha256": "f" * 64, "created_at": version.created_at + timedelta(microseconds=1)}[rebuilt]
+    db.session.execute(ItemVersion.__table__.update().where(ItemVersion.id == version.id).values(
+        {"stem": "Nội dung khác của cơ sở dữ liệu khác?", rebuilt: other}))
+    db.session.commit()
+    again = client.get(f"/api/v1/attempts/{body['id']}", headers=headers).get_json()
+    assert again["items"][0]["stem"] == "Nội dung khác của cơ sở dữ liệu khác?"
+
+
+def test_scoring_stores_each_credit_also_on_the_items_in_hand(client, bank, candidate, make_session, auth_headers):
+    """Credits are written by one UPDATE; an item already loaded in the session shows its stored credit."""
+    from service import exams
+
+    body = start(client, auth_headers(candidate), make_session([candidate]).id).get_json()
+    attempt = db.session.get(Attempt, body["id"])
+    loaded = db.session.execute(select(AttemptItem, ItemVersion.key).join(ItemVersion).where(
+        AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    wrong = loaded[0].AttemptItem
+    for drawn, key in loaded[1:]:
+        drawn.answer = key
+    exams.submit(attempt, clock.now())
+    assert [drawn.credit for drawn, _ in loaded] == [0.0] + [1.0] * (len(loaded) - 1)
+    assert wrong.answer is None and attempt.result["percent"] < 100
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.execute(select(AttemptItem.position, AttemptItem.credit).where(
+        AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    assert [credit for _, credit in stored] == [0.0] + [1.0] * (len(stored) - 1)
