@@ -113,6 +113,10 @@ class Pools:
     measured: int
     total: int
 
+    def shortage(self, blueprint: Blueprint) -> list[Shortage]:
+        """The blueprint's cells these pools cannot fill (empty when a form can be drawn)."""
+        return check_coverage(blueprint.cells, {cell: len(pool) for cell, pool in self.pools.items()})
+
     @property
     def measured_share(self) -> float:
         return self.measured / self.total if self.total else 0.0
@@ -138,7 +142,7 @@ def item_parameters(versions: Iterable) -> dict[int, tuple[irt.ItemParameters, b
 
 def blueprint_pools(blueprint: Blueprint) -> Pools:
     """The active items of the blueprint's audience in its cells, with their parameters (``item_parameters``)."""
-    cells = {(c["area"], c["level"]) for c in blueprint.spec["cells"]}
+    cells = {(area, level) for area, level, _ in blueprint.cells}
     rows = db.session.execute(
         select(ItemVersion.item_id, ItemVersion.id, Competence.area_code.label("area"),
                ItemVersion.level_code.label("level"), ItemVersion.competence_code, ItemVersion.enemy_group, Item.code,
@@ -199,8 +203,7 @@ def difficulties_at_cut(blueprint: Blueprint, fingerprint: tuple) -> dict:
     if cached is not None and cached[0] == key:
         return cached[1]
     pools = blueprint_pools(blueprint)
-    cells = [(c["area"], c["level"], c["count"]) for c in blueprint.spec["cells"]]
-    if check_coverage(cells, {cell: len(pool) for cell, pool in pools.pools.items()}):
+    if pools.shortage(blueprint):
         at_cut: dict = {}
     else:
         at_cut = decision.difficulties_at_cut(rule_of(blueprint), pools.pools)[1]
@@ -237,8 +240,7 @@ class Check:
 def check_blueprint(blueprint: Blueprint, forms: int = 100) -> Check:
     """``decision.decision_quality`` of the blueprint on its active pools (``forms`` pairs of forms)."""
     pools = blueprint_pools(blueprint)
-    cells = [(c["area"], c["level"], c["count"]) for c in blueprint.spec["cells"]]
-    short = check_coverage(cells, {cell: len(pool) for cell, pool in pools.pools.items()})
+    short = pools.shortage(blueprint)
     if short:
         return Check(blueprint, pools, None, short)
     return Check(blueprint, pools, decision.decision_quality(rule_of(blueprint), pools.pools, forms=forms,

@@ -59,10 +59,6 @@ def pool_sizes(blueprint: Blueprint) -> dict[tuple[str, str], int]:
     return {(area, level): n for area, level, n in rows}
 
 
-def cells_of(blueprint: Blueprint) -> list[tuple[str, str, int]]:
-    return [(c["area"], c["level"], c["count"]) for c in blueprint.spec["cells"]]
-
-
 def create_session(data: dict, actor: User) -> ExamSession:
     """:raise ApiError 422: unknown blueprint or candidates, a bad window, or a bank that cannot fill it."""
     blueprint = db.session.scalar(
@@ -74,7 +70,7 @@ def create_session(data: dict, actor: User) -> ExamSession:
     if data["closes_at"] <= data["opens_at"]:
         raise ApiError(422, "validation_error", "Thời gian đóng phải sau thời gian mở.",
                        {"closes_at": ["Phải sau opens_at."]})
-    short = check_coverage(cells_of(blueprint), pool_sizes(blueprint))
+    short = check_coverage(blueprint.cells, pool_sizes(blueprint))
     if short:
         raise ApiError(422, "bank_shortage", str(BankShortage(short)),
                        {"blueprint": [f"{s.area}/{s.level}: cần {s.needed}, có {s.available}" for s in short]})
@@ -255,7 +251,7 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
         select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
         .join(Attempt, Attempt.id == AttemptItem.attempt_id).where(Attempt.user_id == user.id)))
     try:
-        form = draw_form(cells_of(blueprint), pools, seed=seed, candidate_seen=seen, exposure=exposure)
+        form = draw_form(blueprint.cells, pools, seed=seed, candidate_seen=seen, exposure=exposure)
     except BankShortage as exc:
         raise ApiError(409, "bank_shortage", str(exc)) from exc
     versions = shown_versions((d.version_id, *content[d.version_id]) for d in form)

@@ -97,7 +97,7 @@ def open_for(user: User) -> list[StandardSetting]:
 
 
 def _counts(blueprint: Blueprint) -> dict[tuple[str, str], int]:
-    return {(cell["area"], cell["level"]): cell["count"] for cell in blueprint.spec["cells"]}
+    return {(area, level): count for area, level, count in blueprint.cells}
 
 
 def _pool(blueprint: Blueprint) -> dict[int, tuple[str, str]]:

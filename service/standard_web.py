@@ -16,7 +16,7 @@ from .errors import ApiError
 from .extensions import db
 from .models import Blueprint as ExamBlueprint
 from .models import StandardSetting
-from .pages import form_errors, load_form, staff_page, typed
+from .pages import confirmed, form_errors, load_form, staff_page, typed
 from .schemas.standard_settings import StudyCreateSchema
 from .staff_web import _blueprint_options, _usernames
 from .unit_of_work import refused
@@ -116,7 +116,7 @@ def derive(user, study_id):
     """POST /api/v1/standard-settings/<id>/derive, after a confirmation that says what the new version does."""
     study = _study(study_id)
     try:
-        if not request.form.get("confirmed") == "1":
+        if not confirmed():
             studies.refuse_unless_open(study)
             found = studies.figures(study)
             if found["missing"]:
@@ -154,7 +154,7 @@ def cancel(user, study_id):
     """POST /api/v1/standard-settings/<id>/cancel, after a confirmation."""
     study = _study(study_id)
     try:
-        if not request.form.get("confirmed") == "1":
+        if not confirmed():
             studies.refuse_unless_open(study)
             return confirm(Confirmation(
                 title=f"Hủy đợt «{study.title}»",

@@ -80,6 +80,11 @@ class Blueprint(db.Model):
     def item_count(self) -> int:
         return sum(cell["count"] for cell in self.spec["cells"])
 
+    @property
+    def cells(self) -> list[tuple[str, str, int]]:
+        """(area, level, count) per cell, as question_bank's assembly and simulation take them."""
+        return [(cell["area"], cell["level"], cell["count"]) for cell in self.spec["cells"]]
+
 
 item_version_audiences = Table(
     "item_version_audiences",
