@@ -6,7 +6,7 @@ import re
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from question_bank.formats.text import clean_text, one_line
 from question_bank.item_types import ITEM_TYPES, InvalidDefinition, get_item_type
@@ -26,6 +26,16 @@ from .models import (
     User,
 )
 from .models.bank import item_version_audiences
+
+
+def drawable(audience: str, *columns) -> Select:
+    """SELECT ``columns`` over the item versions an audience's forms draw from (active, tagged for the audience),
+    joined to their competence for its area (``Competence.area_code``); callers add their own joins and order."""
+    return (select(*columns).select_from(ItemVersion)
+            .join(Competence, Competence.code == ItemVersion.competence_code)
+            .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
+            .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == audience))
+
 
 ENEMY_GROUP = re.compile(r"(?=.{1,80}$)[a-z0-9]+(-[a-z0-9]+)*")
 CONTENT_FIELDS = ("type", "stem", "options", "key", "explanation", "competence", "level", "audiences", "source")

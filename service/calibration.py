@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from question_bank import decision, irt
 from question_bank.assembly import Shortage, check_coverage
 
+from .bank import drawable
 from .extensions import db
 from .models import (
     Attempt,
@@ -38,7 +39,6 @@ from .models import (
     ItemCalibration,
     ItemVersion,
 )
-from .models.bank import item_version_audiences
 
 MEASURED_SHARE = 0.8
 
@@ -144,15 +144,12 @@ def blueprint_pools(blueprint: Blueprint) -> Pools:
     """The active items of the blueprint's audience in its cells, with their parameters (``item_parameters``)."""
     cells = {(area, level) for area, level, _ in blueprint.cells}
     rows = db.session.execute(
-        select(ItemVersion.item_id, ItemVersion.id, Competence.area_code.label("area"),
-               ItemVersion.level_code.label("level"), ItemVersion.competence_code, ItemVersion.enemy_group, Item.code,
-               ItemVersion.type, ItemVersion.options, ItemCalibration.a, ItemCalibration.b, ItemCalibration.c,
-               ItemCalibration.se_a, ItemCalibration.se_b, ItemCalibration.n)
+        drawable(blueprint.audience_code, ItemVersion.item_id, ItemVersion.id, Competence.area_code.label("area"),
+                 ItemVersion.level_code.label("level"), ItemVersion.competence_code, ItemVersion.enemy_group,
+                 Item.code, ItemVersion.type, ItemVersion.options, ItemCalibration.a, ItemCalibration.b,
+                 ItemCalibration.c, ItemCalibration.se_a, ItemCalibration.se_b, ItemCalibration.n)
         .join(Item, Item.id == ItemVersion.item_id)
-        .join(Competence, Competence.code == ItemVersion.competence_code)
-        .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
         .outerjoin(ItemCalibration, (ItemCalibration.item_version_id == ItemVersion.id) & ItemCalibration.current)
-        .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
         .order_by(ItemVersion.id)
     ).all()
     rows = [_Version(r) for r in rows if (r.area, r.level) in cells]

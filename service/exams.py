@@ -23,6 +23,7 @@ from question_bank.scoring import ScoredResponse, ScoringRule, missed_competence
 
 from . import audit
 from .auth import Identity, accepts, unauthorized
+from .bank import drawable
 from .calibration import difficulties_at_cut
 from .errors import ApiError
 from .extensions import db
@@ -39,7 +40,6 @@ from .models import (
     Unit,
     User,
 )
-from .models.bank import item_version_audiences
 from .units import manages, subtree_ids
 
 GRACE = timedelta(seconds=10)  # absorbs network delay on the last save and on submit
@@ -50,10 +50,7 @@ GRACE = timedelta(seconds=10)  # absorbs network delay on the last save and on s
 
 def pool_sizes(blueprint: Blueprint) -> dict[tuple[str, str], int]:
     rows = db.session.execute(
-        select(Competence.area_code, ItemVersion.level_code, func.count())
-        .join(Competence, Competence.code == ItemVersion.competence_code)
-        .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
-        .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
+        drawable(blueprint.audience_code, Competence.area_code, ItemVersion.level_code, func.count())
         .group_by(Competence.area_code, ItemVersion.level_code)
     )
     return {(area, level): n for area, level, n in rows}
@@ -228,13 +225,10 @@ def _new_attempt(session: ExamSession, user: User, number: int, now: datetime) -
     pools: dict[tuple[str, str], dict[str, list[PoolItem]]] = {}  # split by competence, as draw_form takes
     exposure: dict[int, int] = {}
     rows = db.session.execute(
-        select(ItemVersion.item_id, ItemVersion.id, Competence.area_code, ItemVersion.level_code, Item.exposure,
-               ItemVersion.competence_code, ItemVersion.enemy_group, ItemVersion.content_sha256,
-               ItemVersion.created_at)
+        drawable(blueprint.audience_code, ItemVersion.item_id, ItemVersion.id, Competence.area_code,
+                 ItemVersion.level_code, Item.exposure, ItemVersion.competence_code, ItemVersion.enemy_group,
+                 ItemVersion.content_sha256, ItemVersion.created_at)
         .join(Item, Item.id == ItemVersion.item_id)
-        .join(Competence, Competence.code == ItemVersion.competence_code)
-        .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
-        .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
         .order_by(ItemVersion.id)
     )
     rows = rows.all()

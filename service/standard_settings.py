@@ -29,6 +29,7 @@ from question_bank.scoring import round2, validate_blueprint
 from question_bank.standard_setting import AngoffResult, Rating, angoff_cut, blueprint_weights
 
 from . import audit
+from .bank import drawable
 from .calibration import GATE_FORMS, check_blueprint, verdicts
 from .errors import ApiError, not_found
 from .extensions import db
@@ -44,7 +45,6 @@ from .models import (
     StandardSettingRating,
     User,
 )
-from .models.bank import item_version_audiences
 from .models.standard import PANEL_ROLES
 
 PER_CELL = 3
@@ -104,10 +104,7 @@ def _pool(blueprint: Blueprint) -> dict[int, tuple[str, str]]:
     """The active item versions of the blueprint's audience in one of its cells: id → (area, level)."""
     counts = _counts(blueprint)
     rows = db.session.execute(
-        select(ItemVersion.id, Competence.area_code, ItemVersion.level_code)
-        .join(Competence, Competence.code == ItemVersion.competence_code)
-        .join(item_version_audiences, item_version_audiences.c.item_version_id == ItemVersion.id)
-        .where(ItemVersion.status == "active", item_version_audiences.c.audience_code == blueprint.audience_code)
+        drawable(blueprint.audience_code, ItemVersion.id, Competence.area_code, ItemVersion.level_code)
         .order_by(ItemVersion.id))
     return {version_id: (area, level) for version_id, area, level in rows if (area, level) in counts}
 
