@@ -39,6 +39,11 @@ competent or not), consistency (same verdict on both forms), Cohen's κ of the t
 the rate of competent candidates who reach the overall threshold but fail an area minimum; and
 the form-to-form difference at the cut: |expected percent of the borderline candidate on form 1
 − on form 2|, its mean and 95th percentile over the pairs, in percentage points.
+
+What a consistency needs (``normal_consistency``, ``reliability_for_consistency``,
+``spearman_brown_length``): the classical normal approximation of Peng & Subkoviak (1980) checks the
+simulation and bounds what length can buy. The nearer the pass rate is to ½, the more reliability a
+consistency needs: 0.90 needs 0.951 at ½, 0.911 at a pass rate of 0.78 or 0.22.
 """
 
 from __future__ import annotations
@@ -293,6 +298,68 @@ def decision_quality(blueprint: Mapping[str, Any], pools: Mapping[tuple[str, str
         form_difference_p95=float(np.percentile(difference, 95)), forms=forms)
 
 
+# -- what a consistency needs: the classical normal approximation ------------------------------------
+
+
+def _gauss_legendre(points: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    return np.polynomial.legendre.leggauss(points)
+
+
+def normal_both_below(h: float, rho: float) -> float:
+    """Φ₂(h, h; ρ): the chance that two standard normal scores with correlation ρ both fall below h.
+
+    Plackett's identity ∂Φ₂/∂ρ = φ₂ integrated from ρ = 0, with r = sin t to remove the end-point
+    singularity: Φ₂(h, h; ρ) = Φ(h)² + (1/2π) ∫₀^{arcsin ρ} exp(−h² / (1 + sin t)) dt, by 48-point
+    Gauss–Legendre (the integrand is smooth; error far below 1e-12 for ρ in [0, 1]).
+    """
+    if not 0.0 <= rho <= 1.0:
+        raise ValueError(f"the correlation must be within [0, 1], not {rho}")
+    nodes, weights = _gauss_legendre()
+    upper = math.asin(rho)
+    t = upper / 2 * (nodes + 1)
+    integral = upper / 2 * float(weights @ np.exp(-h * h / (1 + np.sin(t))))
+    return NormalDist().cdf(h) ** 2 + integral / (2 * math.pi)
+
+
+def normal_consistency(reliability: float, pass_rate: float) -> float:
+    """Decision consistency by the normal approximation of Peng & Subkoviak (1980): the scores on two
+    parallel forms are bivariate normal with correlation ``reliability`` and the cut leaves ``pass_rate``
+    of candidates above it, so P(same verdict) = Φ₂(z, z; ρ) + Φ₂(−z, −z; ρ), z = Φ⁻¹(1 − pass_rate).
+
+    A cross-check of ``decision_quality`` and, above all, a bound on what length can buy: with the cut in
+    the middle (pass rate ½) it is ½ + arcsin(ρ)/π, so 0.90 needs ρ ≥ sin(0.4 π) ≈ 0.951.
+    """
+    if not 0.0 < pass_rate < 1.0:
+        return 1.0
+    z = NormalDist().inv_cdf(1 - pass_rate)
+    return 1 - 2 * NormalDist().cdf(z) + 2 * normal_both_below(z, reliability)
+
+
+def reliability_for_consistency(consistency: float, pass_rate: float) -> float:
+    """The least reliability at which ``normal_consistency`` reaches ``consistency`` at ``pass_rate``
+    (bisection to 1e-12; 0 when chance agreement already reaches it)."""
+    if not 0.0 < consistency < 1.0:
+        raise ValueError(f"the consistency must be within (0, 1), not {consistency}")
+    low, high = 0.0, 1.0
+    if normal_consistency(low, pass_rate) >= consistency:
+        return 0.0
+    while high - low > 1e-12:
+        middle = (low + high) / 2
+        if normal_consistency(middle, pass_rate) >= consistency:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def spearman_brown_length(reliability: float, target: float) -> float:
+    """How many times longer a test of ``reliability`` must be, with items like its own, to reach
+    ``target`` (Spearman–Brown: k = ρ*(1 − ρ) / (ρ(1 − ρ*)))."""
+    if not (0.0 < reliability < 1.0 and 0.0 < target < 1.0):
+        raise ValueError("reliabilities must be within (0, 1)")
+    return target * (1 - reliability) / (reliability * (1 - target))
+
+
 # The item types of the starter bank (211 items on 2026-12-03): 148 four-option single choice,
 # 28 true/false, 25 multiple response, 10 ordering. A synthetic bank draws types in these shares.
 TYPE_MIX = (("single_choice", 4, 148), ("true_false", 0, 28), ("multiple_response", 4, 25), ("ordering", 4, 10))
@@ -365,6 +432,16 @@ def _row(name: str, blueprint: Mapping[str, Any], quality: DecisionQuality) -> l
             f"{quality.form_difference_mean:.2f} / {quality.form_difference_p95:.2f}"]
 
 
+def _need_row(blueprint: Mapping[str, Any], quality: DecisionQuality, target: float) -> list[str]:
+    needed = reliability_for_consistency(target, quality.pass_rate)
+    length = quality.items * spearman_brown_length(quality.reliability, needed) if quality.reliability else math.nan
+    minutes = length * blueprint["duration_minutes"] / quality.items
+    return [f"{blueprint['code']} v{blueprint['version']}", str(quality.items), f"{quality.pass_rate:.3f}",
+            f"{quality.reliability:.3f}", f"{quality.consistency:.3f}",
+            f"{normal_consistency(quality.reliability, quality.pass_rate):.3f}", f"{needed:.3f}",
+            f"{math.ceil(length)}", f"{math.ceil(minutes)}"]
+
+
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain-text table (Markdown pipes), columns as wide as their widest cell."""
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
@@ -391,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--a-median", type=float, default=irt.PRIOR_A_MEDIAN,
                         help="median discrimination of the synthetic bank (1.0, the prior's)")
     parser.add_argument("--frontier", action="store_true", help="also: consistency by pass percent, shipped blueprints")
+    parser.add_argument("--target", type=float, default=0.90, help="the consistency to reach (0.90)")
     args = parser.parse_args(argv)
 
     framework = criteria.read_framework()
@@ -407,7 +485,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     header = ["blueprint", "items", "pass %", "area rule", "reliab.", "SE@cut pp", "pass rate", "accuracy",
               "consist.", "kappa", "compet. failed on area", "form diff pp mean/p95"]
-    rows = []
+    rows, needs = [], []
     for before in earlier:
         after = next((bp for bp in current if bp["code"] == before["code"]), None)
         audience_pools = pools[before["audience"]]
@@ -415,9 +493,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                          decision_quality(before, audience_pools, population=population, forms=args.forms,
                                           balanced=False)))
         if after is not None:
-            rows.append(_row(f"{after['code']} v{after['version']} (balanced draw)", after,
-                             decision_quality(after, audience_pools, population=population, forms=args.forms)))
+            quality = decision_quality(after, audience_pools, population=population, forms=args.forms)
+            rows.append(_row(f"{after['code']} v{after['version']} (balanced draw)", after, quality))
+            needs.append(_need_row(after, quality, args.target))
     print(format_table(header, rows))
+
+    print(f"\nWhat a consistency of {args.target:.2f} takes, shipped blueprints: the normal approximation (Peng & "
+          "Subkoviak 1980) at the simulated reliability and pass rate, the reliability it needs at that pass rate, "
+          "and the length that reaches it with items like today's (Spearman–Brown), at today's minutes per item.\n")
+    print(format_table(["blueprint", "items", "pass rate", "reliab.", "consist. simulated", "consist. normal",
+                        f"reliab. for {args.target:.2f}", "items needed", "minutes"], needs))
 
     print("\nForm-to-form difference at the cut, shipped blueprints (pp, mean / p95): today's random draw against "
           "the balanced draw; independent forms, and consecutive forms with exposure counted as the service does.\n")

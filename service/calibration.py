@@ -283,8 +283,21 @@ def verdicts(check: Check, minimum: float) -> list[str]:
     figure = f"độ nhất quán {check.quality.consistency:.3f} dưới mức tối thiểu {minimum:.2f}"
     if check.pools.on_measured:
         return [f"Lỗi: {name}: {figure}, trên tham số đã hiệu chuẩn ({check.pools.measured}/{check.pools.total} "
-                "câu): quyết định đạt/không đạt chưa đủ tin cậy."]
+                "câu): quyết định đạt/không đạt chưa đủ tin cậy.", *_what_it_takes(check.quality, minimum)]
     return [f"Cảnh báo: {name}: {figure}, nhưng mới hiệu chuẩn {check.pools.measured}/{check.pools.total} câu "
             f"(cần ≥{MEASURED_SHARE:.0%}); tham số ước định vốn thận trọng, nên chưa chặn. Hãy hiệu chuẩn "
-            "(flask bank calibrate) khi đủ bài thi."]
+            "(flask bank calibrate) khi đủ bài thi.", *_what_it_takes(check.quality, minimum)]
+
+
+def _what_it_takes(quality: decision.DecisionQuality, minimum: float) -> list[str]:
+    """What reaching ``minimum`` would need, by the normal approximation and Spearman–Brown."""
+    if not quality.reliability or not 0 < quality.reliability < 1 or not 0 < quality.pass_rate < 1:
+        return []
+    needed = decision.reliability_for_consistency(minimum, quality.pass_rate)
+    if needed <= quality.reliability:
+        return []
+    items = math.ceil(quality.items * decision.spearman_brown_length(quality.reliability, needed))
+    return [f"  Với tỷ lệ đạt {quality.pass_rate:.0%}, cần độ tin cậy khoảng {needed:.3f} "
+            f"(hiện {quality.reliability:.3f}): khoảng {items} câu nếu câu hỏi như hiện nay (Spearman–Brown), "
+            "hoặc câu hỏi có độ phân biệt cao hơn."]
 

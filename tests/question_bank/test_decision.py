@@ -199,3 +199,75 @@ def test_the_report_prints_the_before_and_after_table(capsys):
     out = capsys.readouterr().out
     assert "| BP-CCVC v1 (random draw)" in out and "| BP-CTCDS v2 (balanced draw)" in out
     assert "balanced, in rotation" in out
+
+
+# -- the normal approximation (Peng & Subkoviak) and Spearman–Brown ----------------------------------------
+
+
+def _phi(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def _both_below_by_conditioning(h, rho, steps=20_000):
+    """Φ₂(h, h; ρ) another way: ∫_{−∞}^{h} φ(x) Φ((h − ρx)/√(1 − ρ²)) dx, by composite Simpson on [−12, h]."""
+    low, width = -12.0, (h + 12.0) / steps
+    total = 0.0
+    for k in range(steps + 1):
+        x = low + k * width
+        weight = 1 if k in (0, steps) else (4 if k % 2 else 2)
+        total += weight * math.exp(-x * x / 2) / math.sqrt(2 * math.pi) * _phi((h - rho * x) / math.sqrt(1 - rho * rho))
+    return total * width / 3
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.3, 0.8, 0.99, 1.0])
+def test_both_below_at_the_median_is_the_arcsine_law(rho):
+    assert decision.normal_both_below(0.0, rho) == pytest.approx(0.25 + math.asin(rho) / (2 * math.pi), abs=1e-12)
+
+
+@pytest.mark.parametrize(("h", "rho"), [(-1.3, 0.5), (-0.25, 0.87), (0.8, 0.95), (1.7, 0.2)])
+def test_both_below_agrees_with_the_conditional_integral(h, rho):
+    assert decision.normal_both_below(h, rho) == pytest.approx(_both_below_by_conditioning(h, rho), abs=1e-9)
+
+
+def test_both_below_at_the_ends_of_the_correlation():
+    assert decision.normal_both_below(0.7, 0.0) == pytest.approx(_phi(0.7) ** 2, abs=1e-12)
+    assert decision.normal_both_below(0.7, 1.0) == pytest.approx(_phi(0.7), abs=1e-12)
+    with pytest.raises(ValueError):
+        decision.normal_both_below(0.0, -0.1)
+
+
+def test_normal_consistency_in_the_cases_with_a_closed_form():
+    # Unrelated forms agree by chance alone; a cut in the middle gives ½ + arcsin(ρ)/π.
+    assert decision.normal_consistency(0.0, 0.7) == pytest.approx(0.7 ** 2 + 0.3 ** 2, abs=1e-12)
+    assert decision.normal_consistency(0.8, 0.5) == pytest.approx(0.5 + math.asin(0.8) / math.pi, abs=1e-12)
+    assert decision.normal_consistency(0.8, 0.3) == pytest.approx(decision.normal_consistency(0.8, 0.7), abs=1e-12)
+    assert decision.normal_consistency(0.8, 1.0) == 1.0
+    assert decision.normal_consistency(0.8, 0.2) > decision.normal_consistency(0.8, 0.4)  # a cut in the tail
+
+
+def test_the_reliability_a_consistency_needs():
+    # 0.90 with the cut in the middle: arcsin(ρ) = 0.4π.
+    assert decision.reliability_for_consistency(0.90, 0.5) == pytest.approx(math.sin(0.4 * math.pi), abs=1e-9)
+    needed = decision.reliability_for_consistency(0.90, 0.25)
+    assert decision.normal_consistency(needed, 0.25) == pytest.approx(0.90, abs=1e-9)
+    assert decision.reliability_for_consistency(0.90, 0.97) == 0.0  # chance agreement is 0.9418 already
+    with pytest.raises(ValueError):
+        decision.reliability_for_consistency(1.0, 0.5)
+
+
+def test_spearman_brown():
+    assert decision.spearman_brown_length(0.5, 2 / 3) == pytest.approx(2.0, abs=1e-12)
+    k = decision.spearman_brown_length(0.8, 0.95)
+    assert k * 0.8 / (1 + (k - 1) * 0.8) == pytest.approx(0.95, abs=1e-12)  # the prophecy formula, forwards
+    with pytest.raises(ValueError):
+        decision.spearman_brown_length(1.0, 0.9)
+
+
+def test_the_simulation_agrees_with_the_normal_approximation_on_a_long_form():
+    """60 items of spread difficulty, no area rule: scores near normal, so the simulated consistency is
+    close to the normal approximation's at the simulated reliability and pass rate."""
+    cells = [("A", "co_ban", 60)]
+    pool = [CalibratedItem(f"A{k}", f"A{k}", 1.2, -1.5 + 3 * k / 59, 0.0) for k in range(60)]
+    quality = decision.decision_quality(blueprint(cells, pass_percent=50), {("A", "co_ban"): pool}, forms=2)
+    approximation = decision.normal_consistency(quality.reliability, quality.pass_rate)
+    assert quality.consistency == pytest.approx(approximation, abs=0.015)
