@@ -11,10 +11,11 @@ them for one attempt. The rule, in order of precedence:
    a competence drawn least so far in the cell (content balance is part of what the blueprint
    measures, so it comes before exposure);
 4. then the items drawn least often overall (exposure control);
-5. among the items these rules leave equal, when entries carry a ``difficulty``, the cell's mean
-   difficulty is kept at the pool's mean, so that two forms are equally hard for a borderline
-   candidate: items go in pairs, one at random and one that brings the mean back to the target
-   (see ``_Cell.best``);
+5. among the items these rules leave equal, when entries carry a ``difficulty``, the form's sum of
+   difficulties is kept at the sum of its cells' pool means, so that two forms are equally hard
+   for a borderline candidate: within a cell items go in pairs, one at random and one that brings
+   the sum back to the target, and what a cell cannot make up (a small pool, a pick forced by
+   exposure) is carried over to the next cells (see ``_Cell``);
 6. remaining ties are broken at random with ``random.Random(seed)``, so the same inputs (pools
    in the same order) always give the same form and the draw can be replayed from its seed.
 
@@ -149,15 +150,25 @@ def _pool_target(pool: Sequence[Candidate]) -> float | None:
 
 class _Cell:
     """The difficulty of the cell drawn so far, and how to extend it: picks go in pairs, the first
-    of a pair at random, the second the one that brings the cell's mean difficulty closest to the
-    target (and so does the cell's last pick). Random firsts keep hard, easy, sharp and blunt items
-    all in use: choosing every item near the target would favour items of low discrimination, whose
-    probability at the cut sits in the middle."""
+    of a pair at random, the second the one that brings the form's difficulty closest to its target
+    (this cell's pool mean times its picks so far, minus ``carry``, what the earlier cells ended
+    above their targets); so does the cell's last pick. Random firsts keep hard, easy, sharp and
+    blunt items all in use: choosing every item near the target would favour items of low
+    discrimination, whose probability at the cut sits in the middle. Carrying over matters because
+    the form's expected score at the cut is the sum over all its items: a cell of a few items, or
+    one whose least exposed items are all hard, is made up by the cells after it."""
 
-    def __init__(self, target: float | None):
+    def __init__(self, target: float | None, carry: float = 0.0):
         self.target = target
+        self.carry = carry  # what the form's earlier cells left above (+) or below (−) their targets
         self.difficulty_sum = 0.0
         self.size = 0
+
+    def left_over(self) -> float:
+        """What the form so far, this cell included, is above (+) or below (−) its targets."""
+        if self.target is None:
+            return self.carry
+        return self.carry + self.difficulty_sum - self.target * self.size
 
     def difficulty(self, candidate: Candidate) -> float:
         difficulty = getattr(candidate, "difficulty", None)
@@ -167,7 +178,7 @@ class _Cell:
         """The position in ``candidates`` (in random order) of the next pick."""
         if self.target is None or len(candidates) == 1 or (self.size % 2 == 0 and not last):
             return 0
-        aim = self.target * (self.size + 1) - self.difficulty_sum
+        aim = self.target * (self.size + 1) - self.difficulty_sum - self.carry
         gaps = [abs(self.difficulty(candidate) - aim) for candidate in candidates]
         return gaps.index(min(gaps))
 
@@ -191,8 +202,11 @@ def _bucket(keys: list[int], lowest: int) -> list[int]:
 
 
 def _draw_cell(pool: Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]], count: int, seen: set,
-               exposure: Mapping, used: set, groups: set, rng: random.Random) -> list[Candidate]:
-    """Up to ``count`` candidates from one pool; updates ``used`` and ``groups`` (enemy groups).
+               exposure: Mapping, used: set, groups: set, rng: random.Random,
+               carry: float = 0.0) -> tuple[list[Candidate], float]:
+    """Up to ``count`` candidates from one pool, and what the form is then above (+) or below (−)
+    its difficulty targets, given ``carry`` from the earlier cells (``_Cell``); updates ``used``
+    and ``groups`` (enemy groups).
 
     A plain pool (no competence, no difficulty) is drawn by ``_draw_plain``. A balanced pool (a
     sequence of entries with competences, or a mapping competence -> entries) is drawn
@@ -207,12 +221,12 @@ def _draw_cell(pool: Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]
     else:
         if not pool or (getattr(pool[0], "competence", None) is None and _pool_target(pool) is None):
             keys = list(map(exposure.get, map(_item_id, pool), repeat(0, len(pool))))
-            return _draw_plain(pool, keys, count, seen, used, groups, rng)
+            return _draw_plain(pool, keys, count, seen, used, groups, rng), carry
         subpools = [_SubPool(entries, exposure) for entries in _split_by_competence(pool)]
     sizes = [len(subpool.entries) for subpool in subpools]
     targets = [_pool_target(subpool.entries) for subpool in subpools]
     known = [(target, size) for target, size in zip(targets, sizes, strict=True) if target is not None]
-    cell = _Cell(sum(t * n for t, n in known) / sum(n for _, n in known) if known else None)
+    cell = _Cell(sum(t * n for t, n in known) / sum(n for _, n in known) if known else None, carry)
     rng.shuffle(subpools)
     share = -(-count // len(subpools)) if subpools else 0  # what one competence draws at most
     chosen: list[Candidate] = []
@@ -232,7 +246,7 @@ def _draw_cell(pool: Sequence[Candidate] | Mapping[Hashable, Sequence[Candidate]
                 if group is not None:
                     groups.add(group)
                 chosen.append(candidate)
-    return chosen
+    return chosen, cell.left_over()
 
 
 _competence = attrgetter("competence")
@@ -381,12 +395,14 @@ def draw_form(cells: Sequence[tuple[str, str, int]],
         raise BankShortage(missing)
 
     rng = random.Random(seed)
+    carry = 0.0
     used: set = set()
     groups: set = set()
     form: list[Drawn] = []
     short: list[Shortage] = []
     for area, level, count in cells:
-        chosen = _draw_cell(pools.get((area, level), ()), count, candidate_seen, exposure, used, groups, rng)
+        chosen, carry = _draw_cell(pools.get((area, level), ()), count, candidate_seen, exposure, used, groups, rng,
+                                   carry)
         if len(chosen) < count:
             short.append(Shortage(area, level, count, len(chosen)))
         rng.shuffle(chosen)

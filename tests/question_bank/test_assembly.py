@@ -1,3 +1,4 @@
+import statistics
 from collections import Counter
 from types import SimpleNamespace
 
@@ -229,6 +230,21 @@ def test_difficulty_is_balanced_to_the_pools_mean():
         means = [form_mean(draw([("A", "x", 10)], pools, seed=seed), difficulty.get) for seed in range(200)]
         spread[name] = max(abs(m - target) for m in means)
     assert spread["balanced"] < 0.02 < 0.08 < spread["plain"]
+
+
+def test_what_one_cell_cannot_balance_the_next_cells_make_up():
+    """The form's expected score at the cut is a sum over all its items. Cell A draws one item of two
+    (0.2 or 0.9, target 0.55): it is always 0.35 off. Cell B, drawn after it, makes that up."""
+    difficulty = {0: 0.2, 1: 0.9, **{i: 0.05 + 0.9 * (i - 2) / 99 for i in range(2, 102)}}
+    pools = {("A", "x"): rich_pool(0, 2, competences=1, difficulty=difficulty.get),
+             ("B", "x"): rich_pool(2, 100, competences=1, difficulty=difficulty.get)}
+    targets = 0.55 + 4 * sum(difficulty[i] for i in range(2, 102)) / 100
+    off = []
+    for seed in range(200):
+        form = draw([("A", "x", 1), ("B", "x", 4)], pools, seed=seed)
+        off.append(abs(sum(difficulty[d.item_id] for d in form) - targets))
+    # Without carrying over, B keeps to its own mean and nearly every form is about 0.35 off.
+    assert statistics.median(off) < 0.05 and statistics.mean(off) < 0.08
 
 
 def test_balancing_keeps_exposure_and_unseen_first():
