@@ -18,7 +18,7 @@ GUIDE_TITLE = "Hướng dẫn"
 
 EXAMPLE_ITEM = make_item(
     "single_choice",
-    "Theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân, thông tin nào sau đây là "
+    "Theo Luật Bảo vệ dữ liệu cá nhân và Nghị định 356/2025/NĐ-CP, thông tin nào sau đây là "
     "dữ liệu cá nhân nhạy cảm?",
     [
         "Họ, chữ đệm và tên khai sinh",
@@ -35,7 +35,7 @@ EXAMPLE_ITEM = make_item(
     competence="AT.3",
     level="co_ban",
     audiences=["cong_chuc"],
-    source="Nghị định 13/2023/NĐ-CP, Điều 2",
+    source="Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15; Nghị định 356/2025/NĐ-CP, Điều 3, Điều 4",
 )
 
 _COLUMN_GUIDE = [

@@ -102,6 +102,22 @@ def test_items_that_state_law_cite_their_source(items):
     assert unsourced == []
 
 
+# Instruments no longer in force on the day of the exam: an active item, or the example authors copy from the
+# import template, must not state them as the law (retired items keep them, with the reason).
+SUPERSEDED = {
+    "13/2023/NĐ-CP": "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15 (hiệu lực 01/01/2026)",
+}
+
+
+def test_no_active_item_nor_the_template_cites_a_superseded_instrument(items):
+    from question_bank.formats.template import EXAMPLE_ITEM
+
+    texts = [(i["code"], " ".join([i["stem"], *i["options"], i.get("explanation") or "", i.get("source") or ""]))
+             for i in [*items, dict(EXAMPLE_ITEM, code="mẫu nhập")]]
+    cited = [(code, old) for code, text in texts for old in SUPERSEDED if old in text]
+    assert cited == []
+
+
 def test_mapping_document_lists_every_competence_as_the_framework_does(framework):
     from pathlib import Path
 
