@@ -15,7 +15,11 @@ def from_environment(environ=os.environ) -> dict:
     production = environ.get("SATHACH_ENV", "development") == "production"
     secret = environ.get("SECRET_KEY")
     if production and not secret:
-        raise ConfigError("SECRET_KEY must be set when SATHACH_ENV=production")
+        raise ConfigError("Cần đặt SECRET_KEY khi SATHACH_ENV=production.")
+    if production and not environ.get("REDIS_URL"):
+        # Rate limits must be one budget for every worker and machine (SPEC §9): in Redis, not per process.
+        raise ConfigError("Cần đặt REDIS_URL khi SATHACH_ENV=production: giới hạn tần suất phải dùng chung cho "
+                          "mọi tiến trình và mọi máy.")
     instance = Path(environ.get("SATHACH_INSTANCE", INSTANCE_DIR))
     return {
         "ENV_NAME": "production" if production else "development",

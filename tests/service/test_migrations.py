@@ -102,6 +102,18 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     from service.config import ConfigError
 
     monkeypatch.setenv("SATHACH_ENV", "production")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
+
+
+def test_production_refuses_to_start_without_redis(monkeypatch):
+    """Per-process rate-limit counters would give each worker its own budget."""
+    from service.config import ConfigError, from_environment
+
+    environ = {"SATHACH_ENV": "production", "SECRET_KEY": "s" * 32}
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        from_environment(environ)
+    config = from_environment({**environ, "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    assert config["ENV_NAME"] == "production" and config["REDIS_URL"] == "redis://127.0.0.1:6379/15"
