@@ -15,7 +15,7 @@ from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
 from . import audit, bank, clock, exams, issuing, reports, results, standard_settings
-from .downloads import attachment, certificate_pdf, certificates_zip
+from .downloads import attachment, certificate_pdf, certificates_zip, competence_report, progress_report
 from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Audience, Certificate, Enrolment, ExamSession, ItemVersion, Unit, User
@@ -349,13 +349,18 @@ def certificate_file(user, public_id):
     return certificate_pdf(issuing.render(cert), cert.serial)
 
 
+def _report_year() -> int:
+    """The report's year (this year in Viet Nam by default). :raise 400: not a year the reports cover."""
+    try:
+        return ReportArgs().load(request.args).get("year") or clock.today().year
+    except ValidationError:
+        abort(400)
+
+
 @staff.get("/bao-cao")
 @staff_page()
 def report(user):
-    try:
-        year = ReportArgs().load(request.args).get("year") or clock.today().year
-    except ValidationError:
-        abort(400)
+    year = _report_year()
     progress, profile = reports.progress(year), reports.competence_profile(year)
     certified_chart = [{"label": r["name"][:32], "value": r["certified"]} for r in progress["by_audience"]]
     by_area: dict[str, list] = {}
@@ -364,4 +369,18 @@ def report(user):
     area_chart = [{"label": name[:32], "value": round(sum(m * n for m, n in rows) / sum(n for _, n in rows), 1)}
                   for name, rows in by_area.items()]
     return render_template("staff/report.html", year=year, progress=progress, profile=profile,
-                           certified_chart=certified_chart, area_chart=area_chart)
+                           certified_chart=certified_chart, area_chart=area_chart, no_unit=reports.NO_UNIT)
+
+
+@staff.get("/bao-cao/tien-do.xlsx")
+@staff_page()
+def progress_xlsx(user):
+    """GET /api/v1/reports/progress?format=xlsx: the same file."""
+    return progress_report(_report_year())
+
+
+@staff.get("/bao-cao/nang-luc.xlsx")
+@staff_page()
+def competence_xlsx(user):
+    """GET /api/v1/reports/competences?format=xlsx: the same file."""
+    return competence_report(_report_year())
