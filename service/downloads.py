@@ -1,5 +1,6 @@
 """Files the service hands out, built once for the API and the pages: one way to send bytes for the browser to
-save under a name, and the files themselves (a certificate's PDF, the bank's export, the import template)."""
+save under a name, and the files themselves (a certificate's PDF, the bank's export, the import template, the
+reports)."""
 
 import io
 import zipfile
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from question_bank.formats import FORMATS
 from question_bank.formats.template import TEMPLATE_PATH
 
-from . import audit, issuing, transfer
+from . import audit, issuing, reports, transfer
 from .extensions import db
 from .models import Certificate, User
 from .unit_of_work import own_commits
@@ -40,6 +41,16 @@ def item_export(query, fmt: str) -> Response:
 def item_template() -> Response:
     """The XLSX template with Vietnamese headers, an example row and a guide sheet."""
     return attachment(TEMPLATE_PATH.read_bytes(), "mau-nhap-cau-hoi.xlsx", XLSX)
+
+
+def progress_report(year: int) -> Response:
+    """The progress report of `year` as XLSX (reports.progress)."""
+    return attachment(reports.progress_xlsx(reports.progress(year)), f"tien-do-{year}.xlsx")
+
+
+def competence_report(year: int) -> Response:
+    """The competence profile of `year` as XLSX (reports.competence_profile)."""
+    return attachment(reports.competence_xlsx(reports.competence_profile(year)), f"nang-luc-{year}.xlsx")
 
 
 @own_commits

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import distinct, func, literal, select, union_all
 
 from certificates.vietnam_time import vietnam_midnight
 
 from .extensions import db
 from .models import Area, Attempt, Audience, Certificate, Enrolment, ExamSession, Unit, UnitType, User
+from .spreadsheets import tables_xlsx
 
 TARGETS_FILE = Path(__file__).resolve().parent / "data" / "targets.yaml"
 
@@ -28,38 +29,55 @@ def _closed_attempts(year: int):
         .where(Attempt.status == "submitted", Attempt.closed_at >= start, Attempt.closed_at < end)).all()
 
 
-def progress(year: int) -> dict:
-    """Enrolled, sat, passed and certified people in `year`, by audience and by unit type, beside the targets."""
-    targets = yaml.safe_load(TARGETS_FILE.read_text(encoding="utf-8"))
+MEASURES = ("enrolled", "sat", "passed", "certified")
+
+
+def _people_counts(year: int) -> list:
+    """(unit code, name and type, audience, measure, people) for `year`, in one grouped query: each person
+    counts once per measure (enrolled in a session opening in the year, sat or passed an attempt closed in it,
+    holding a certificate issued in it and not revoked); people without a unit have None for the unit."""
     start, end = _year_bounds(year)
-    people: dict[str, set] = {name: set() for name in ("enrolled", "sat", "passed", "certified")}
-    people["enrolled"] = set(db.session.scalars(
-        select(Enrolment.user_id).join(ExamSession, ExamSession.id == Enrolment.session_id)
-        .where(ExamSession.opens_at >= start, ExamSession.opens_at < end)))
-    for attempt, user in _closed_attempts(year):
-        people["sat"].add(user.id)
-        if attempt.result and attempt.result.get("passed"):
-            people["passed"].add(user.id)
-    people["certified"] = set(db.session.scalars(
-        select(Certificate.user_id).where(Certificate.issued_at >= start, Certificate.issued_at < end,
-                                          Certificate.status != "revoked")))
-    everyone = set().union(*people.values())
-    facts = {u.id: (u.audience_code, u.unit.type_code if u.unit else None)
-             for u in db.session.scalars(select(User).where(User.id.in_(everyone)))}
+    closed = (Attempt.status == "submitted", Attempt.closed_at >= start, Attempt.closed_at < end)
+    facts = union_all(
+        select(Enrolment.user_id.label("user_id"), literal("enrolled").label("measure"))
+        .join(ExamSession, ExamSession.id == Enrolment.session_id)
+        .where(ExamSession.opens_at >= start, ExamSession.opens_at < end),
+        select(Attempt.user_id, literal("sat")).where(*closed),
+        select(Attempt.user_id, literal("passed")).where(*closed, Attempt.result["passed"].as_boolean().is_(True)),
+        select(Certificate.user_id, literal("certified"))
+        .where(Certificate.issued_at >= start, Certificate.issued_at < end, Certificate.status != "revoked"),
+    ).subquery()
+    group = (Unit.code, Unit.name, Unit.type_code, User.audience_code, facts.c.measure)
+    return db.session.execute(
+        select(*group, func.count(distinct(facts.c.user_id)))
+        .join(User, User.id == facts.c.user_id).outerjoin(Unit, Unit.id == User.unit_id)
+        .group_by(*group)).all()
 
-    def counts(index, codes):
-        table = {code: {name: 0 for name in people} for code in codes}
-        for name, ids in people.items():
-            for user_id in ids:
-                key = facts[user_id][index]
-                if key in table:
-                    table[key][name] += 1
-        return table
 
+def progress(year: int) -> dict:
+    """Enrolled, sat, passed and certified people in `year`, by audience and by unit type beside the plan's
+    targets, and by unit and audience (the units where anyone was counted)."""
+    targets = yaml.safe_load(TARGETS_FILE.read_text(encoding="utf-8"))
     audiences = db.session.scalars(select(Audience).order_by(Audience.position)).all()
-    by_audience = counts(0, [a.code for a in audiences])
     unit_types = db.session.scalars(select(UnitType).order_by(UnitType.structure, UnitType.code)).all()
-    by_unit_type = counts(1, [t.code for t in unit_types])
+    by_audience = {a.code: dict.fromkeys(MEASURES, 0) for a in audiences}
+    by_unit_type = {t.code: dict.fromkeys(MEASURES, 0) for t in unit_types}
+    by_unit: dict[tuple, dict] = {}
+    for unit_code, unit_name, type_code, audience, measure, people in _people_counts(year):
+        if audience in by_audience:
+            by_audience[audience][measure] += people
+        if type_code in by_unit_type:
+            by_unit_type[type_code][measure] += people
+        row = by_unit.setdefault((unit_code, audience), {
+            "unit": unit_code, "unit_name": unit_name, "unit_type": type_code, "audience": audience,
+            **dict.fromkeys(MEASURES, 0)})
+        row[measure] += people
+    audience_names = {a.code: a.name for a in audiences}
+    position = {a.code: index for index, a in enumerate(audiences)}
+
+    def unit_order(row):  # by unit code (people without a unit last), then audience as the framework lists them
+        return row["unit"] is None, row["unit"] or "", position.get(row["audience"], len(position))
+
     return {
         "year": year,
         "plan": targets["plan"],
@@ -69,6 +87,8 @@ def progress(year: int) -> dict:
         "by_unit_type": [{"code": t.code, "name": t.name, "structure": t.structure,
                           "target_to_2025": targets["per_unit_type"].get(t.code, {}).get("people"),
                           **by_unit_type[t.code]} for t in unit_types],
+        "by_unit": [{**row, "audience_name": audience_names.get(row["audience"])}
+                    for row in sorted(by_unit.values(), key=unit_order)],
     }
 
 
@@ -104,3 +124,20 @@ PROGRESS_COLUMNS = [("name", "Đối tượng / loại đơn vị"), ("target", 
 PROFILE_COLUMNS = [("unit_name", "Đơn vị"), ("audience_name", "Đối tượng"), ("area_name", "Lĩnh vực"),
                    ("attempts", "Số bài"), ("mean_percent", "Điểm trung bình (%)"),
                    ("minimum_applied", "Số bài xét mức tối thiểu"), ("below_minimum_share", "Tỷ lệ dưới mức tối thiểu")]
+UNIT_PROGRESS_COLUMNS = [("unit", "Mã đơn vị"), ("unit_name", "Đơn vị"), ("audience_name", "Đối tượng"),
+                         ("enrolled", "Được ghi danh"), ("sat", "Đã dự thi"), ("passed", "Đạt chuẩn"),
+                         ("certified", "Được cấp chứng nhận")]
+NO_UNIT = "(chưa gán đơn vị)"
+
+
+def progress_xlsx(report: dict) -> bytes:
+    """`progress()` as a workbook: audiences and unit types beside the targets, then units by audience."""
+    year = report["year"]
+    units = [{**row, "unit_name": row["unit_name"] or NO_UNIT} for row in report["by_unit"]]
+    return tables_xlsx([(f"Tiến độ năm {year}", PROGRESS_COLUMNS, report["by_audience"] + report["by_unit_type"]),
+                        (f"Theo đơn vị năm {year}", UNIT_PROGRESS_COLUMNS, units)])
+
+
+def competence_xlsx(report: dict) -> bytes:
+    """`competence_profile()` as a workbook of one sheet."""
+    return tables_xlsx([(f"Năng lực số năm {report['year']}", PROFILE_COLUMNS, report["items"])])

@@ -3,6 +3,7 @@ see their staff's results, enrol them and download their certificates, admins se
 calls the operation the API calls."""
 
 import re
+import textwrap
 import unicodedata
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
 from . import audit, bank, clock, exams, issuing, reports, results, standard_settings
-from .downloads import attachment, certificate_pdf, certificates_zip
+from .downloads import attachment, certificate_pdf, certificates_zip, competence_report, progress_report
 from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Audience, Certificate, Enrolment, ExamSession, ItemVersion, Unit, User
@@ -349,19 +350,48 @@ def certificate_file(user, public_id):
     return certificate_pdf(issuing.render(cert), cert.serial)
 
 
+def _report_year() -> int:
+    """The report's year (this year in Viet Nam by default). :raise 400: not a year the reports cover."""
+    try:
+        return ReportArgs().load(request.args).get("year") or clock.today().year
+    except ValidationError:
+        abort(400)
+
+
+CHART_LABEL_WIDTH = 28  # characters per line that fit beside the bars (the test measures them in Chromium)
+
+
+def _chart_label(name: str) -> dict:
+    """A bar's label in at most two lines broken between words, the second ending in "…" when the name is
+    longer; the full name goes with it for the bar's tooltip."""
+    lines = textwrap.wrap(name, CHART_LABEL_WIDTH, max_lines=2, placeholder="…")
+    return {"lines": lines, "title": name}
+
+
 @staff.get("/bao-cao")
 @staff_page()
 def report(user):
-    try:
-        year = ReportArgs().load(request.args).get("year") or clock.today().year
-    except ValidationError:
-        abort(400)
+    year = _report_year()
     progress, profile = reports.progress(year), reports.competence_profile(year)
-    certified_chart = [{"label": r["name"][:32], "value": r["certified"]} for r in progress["by_audience"]]
+    certified_chart = [{**_chart_label(r["name"]), "value": r["certified"]} for r in progress["by_audience"]]
     by_area: dict[str, list] = {}
     for row in profile["items"]:
         by_area.setdefault(row["area_name"], []).append((row["mean_percent"], row["attempts"]))
-    area_chart = [{"label": name[:32], "value": round(sum(m * n for m, n in rows) / sum(n for _, n in rows), 1)}
+    area_chart = [{**_chart_label(name), "value": round(sum(m * n for m, n in rows) / sum(n for _, n in rows), 1)}
                   for name, rows in by_area.items()]
     return render_template("staff/report.html", year=year, progress=progress, profile=profile,
-                           certified_chart=certified_chart, area_chart=area_chart)
+                           certified_chart=certified_chart, area_chart=area_chart, no_unit=reports.NO_UNIT)
+
+
+@staff.get("/bao-cao/tien-do.xlsx")
+@staff_page()
+def progress_xlsx(user):
+    """GET /api/v1/reports/progress?format=xlsx: the same file."""
+    return progress_report(_report_year())
+
+
+@staff.get("/bao-cao/nang-luc.xlsx")
+@staff_page()
+def competence_xlsx(user):
+    """GET /api/v1/reports/competences?format=xlsx: the same file."""
+    return competence_report(_report_year())

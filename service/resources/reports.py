@@ -3,9 +3,8 @@ from flask_smorest import Blueprint
 
 from .. import clock, reports
 from ..auth import requires
-from ..downloads import FILE, JSON_OR_XLSX, XLSX, attachment
+from ..downloads import FILE, JSON_OR_XLSX, XLSX, competence_report, progress_report
 from ..schemas.people import CompetenceProfileSchema, ProgressReportSchema, ReportArgs
-from ..spreadsheets import table_xlsx
 
 blp = Blueprint("reports", __name__, description="Báo cáo: tiến độ so với chỉ tiêu, hồ sơ năng lực")
 
@@ -18,14 +17,10 @@ class Progress(MethodView):
     @blp.alt_response(200, schema=FILE, content_type=XLSX, success=True, description=JSON_OR_XLSX)
     def get(self, args):
         """Enrolled, sat, passed and certified people in a year, by audience and by unit type, beside the plan's
-        targets (service/data/targets.yaml). `format=xlsx` downloads it."""
+        targets (service/data/targets.yaml), and by unit and audience. `format=xlsx` downloads it (the same
+        file as the report page's link)."""
         year = args.get("year") or clock.today().year
-        body = reports.progress(year)
-        if args["format"] == "xlsx":
-            rows = body["by_audience"] + body["by_unit_type"]
-            return attachment(table_xlsx(f"Tiến độ năm {year}", reports.PROGRESS_COLUMNS, rows),
-                              f"tien-do-{year}.xlsx")
-        return body
+        return progress_report(year) if args["format"] == "xlsx" else reports.progress(year)
 
 
 @blp.route("/reports/competences")
@@ -36,10 +31,6 @@ class Competences(MethodView):
     @blp.alt_response(200, schema=FILE, content_type=XLSX, success=True, description=JSON_OR_XLSX)
     def get(self, args):
         """Mean score per area by unit and audience, and the share under the area minimum: where training is
-        needed. `format=xlsx` downloads it."""
+        needed. `format=xlsx` downloads it (the same file as the report page's link)."""
         year = args.get("year") or clock.today().year
-        body = reports.competence_profile(year)
-        if args["format"] == "xlsx":
-            return attachment(table_xlsx(f"Năng lực số năm {year}", reports.PROFILE_COLUMNS, body["items"]),
-                              f"nang-luc-{year}.xlsx")
-        return body
+        return competence_report(year) if args["format"] == "xlsx" else reports.competence_profile(year)

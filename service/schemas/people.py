@@ -123,11 +123,25 @@ class UnitTypeProgressSchema(ProgressCountsSchema):
     target_to_2025 = fields.Integer(allow_none=True)
 
 
+class UnitProgressSchema(Schema):
+    unit = fields.String(allow_none=True, metadata={"description": "mã đơn vị; null: người chưa gán đơn vị"})
+    unit_name = fields.String(allow_none=True)
+    unit_type = fields.String(allow_none=True, metadata={"description": "mã loại đơn vị (như by_unit_type)"})
+    audience = fields.String(allow_none=True)
+    audience_name = fields.String(allow_none=True)
+    enrolled = fields.Integer()
+    sat = fields.Integer()
+    passed = fields.Integer()
+    certified = fields.Integer()
+
+
 class ProgressReportSchema(Schema):
     year = fields.Integer()
     plan = fields.String()
     by_audience = fields.List(fields.Nested(AudienceProgressSchema))
     by_unit_type = fields.List(fields.Nested(UnitTypeProgressSchema))
+    by_unit = fields.List(fields.Nested(UnitProgressSchema), metadata={
+        "description": "theo đơn vị và đối tượng: mỗi cặp có ít nhất một người được tính trong năm"})
 
 
 class CompetenceRowSchema(Schema):

@@ -122,6 +122,71 @@ def test_reports_progress_and_competence_profile(app, client, bank, make_user, m
     assert client.get("/api/v1/reports/progress?year=1900", headers=admin).status_code == 422
 
 
+def test_progress_by_unit_and_audience_in_one_grouped_query(app, client, bank, make_user, make_session,
+                                                            auth_headers, sit_exam):
+    from sqlalchemy import event
+
+    from service import reports
+
+    app.test_cli_runner().invoke(args=["units", "load"])
+    batri = [make_user("candidate", unit_code="BTR-BATRI") for _ in range(2)]
+    leader = make_user("candidate", unit_code="BTR-BATRI", audience_code="lanh_dao")
+    finance = make_user("candidate", unit_code="BTR-STC")
+    session = make_session([*batri, finance])
+    make_session([leader], blueprint="BP-LDQL")
+    sit_exam(batri[0], session.id)
+    sit_exam(batri[1], session.id, right=False)
+    year = session.opens_at.year
+
+    def counting(year):
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            return reports.progress(year), len(statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    before, queries_before = counting(year)
+    sit_exam(finance, session.id)  # one more unit with a result: no more queries for it
+    progress, queries = counting(year)
+    assert queries == queries_before <= 3  # the audiences, the unit types and the grouped counts
+    assert len(before["by_unit"]) == len(progress["by_unit"]) == 3
+
+    rows = {(r["unit"], r["audience"]): (r["enrolled"], r["sat"], r["passed"], r["certified"])
+            for r in progress["by_unit"]}
+    assert rows == {("BTR-BATRI", "lanh_dao"): (1, 0, 0, 0), ("BTR-BATRI", "cong_chuc"): (2, 2, 1, 1),
+                    ("BTR-STC", "cong_chuc"): (1, 1, 1, 1)}
+    assert [(r["unit"], r["audience"]) for r in progress["by_unit"]] == list(rows)  # by unit, then audience
+    batri_row = progress["by_unit"][1]
+    assert (batri_row["unit_name"], batri_row["unit_type"], batri_row["audience_name"]) == (
+        "Ủy ban nhân dân huyện Ba Tri", "ubnd_huyen", "Công chức, viên chức, người lao động")
+    for name in ("enrolled", "sat", "passed", "certified"):  # the three breakdowns count the same people
+        assert sum(r[name] for r in progress["by_unit"]) == sum(r[name] for r in progress["by_audience"])
+        assert sum(r[name] for r in progress["by_unit"]) == sum(r[name] for r in progress["by_unit_type"])
+
+    admin = auth_headers(make_user("admin"))
+    body = client.get(f"/api/v1/reports/progress?year={year}", headers=admin).get_json()
+    assert body["by_unit"] == progress["by_unit"]
+    assert set(body) == {"year", "plan", "by_audience", "by_unit_type", "by_unit"}
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert {"unit", "unit_name", "unit_type", "audience", "certified"} <= set(schema["UnitProgress"]["properties"])
+    assert "by_unit" in schema["ProgressReport"]["properties"]
+
+    export = client.get(f"/api/v1/reports/progress?year={year}&format=xlsx", headers=admin)
+    workbook = openpyxl.load_workbook(io.BytesIO(export.data))
+    assert workbook.sheetnames == [f"Tiến độ năm {year}", f"Theo đơn vị năm {year}"]
+    units = workbook[f"Theo đơn vị năm {year}"]
+    assert [c.value for c in units[2]] == ["Mã đơn vị", "Đơn vị", "Đối tượng", "Được ghi danh", "Đã dự thi",
+                                           "Đạt chuẩn", "Được cấp chứng nhận"]
+    assert [c.value for c in units[4]] == ["BTR-BATRI", "Ủy ban nhân dân huyện Ba Tri",
+                                           "Công chức, viên chức, người lao động", 2, 2, 1, 1]
+    assert units.max_row == 2 + 3
+
+
 def test_the_area_minimum_share_counts_only_forms_where_the_minimum_applied(app, client, bank, make_user,
                                                                              make_session, auth_headers, sit_exam):
     """BP-CTCDS draws 5 GT and 5 ND items, under its 7-item floor: a failed GT is no deficiency there."""

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from service import clock, exams
 from service.extensions import db
-from service.models import AuditEntry, Certificate, Enrolment, Item, TokenKey
+from service.models import Audience, AuditEntry, Certificate, Enrolment, Item, TokenKey
 from tests.web.pages import signed_in_page
 
 PHONE = {"width": 360, "height": 740}
@@ -223,3 +223,41 @@ def test_every_staff_page_fits_a_360_px_phone(served, browser, units, make_user,
     # own box, and the page itself does not.
     wide = {path for path, found in measured.items() if found["scrolling"]}
     assert {"/quan-ly/nhat-ky", "/quan-ly/tai-khoan", "/quan-ly/don-vi", "/quan-ly/chung-nhan"} <= wide, measured
+
+
+CHART_LABELS = """() => {
+  // Each bar's label: its lines, the tooltip's full name, and whether it stays left of its bar and on screen.
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll("svg.chart g.bar")].map((bar) => {
+    const label = bar.querySelector("text.bar-label").getBoundingClientRect();
+    const rect = bar.querySelector("rect").getBoundingClientRect();
+    const lines = [...bar.querySelectorAll("text.bar-label tspan")].map((t) => t.textContent);
+    return {lines: lines.length ? lines : [bar.querySelector("text.bar-label").textContent],
+            title: bar.querySelector("title").textContent,
+            fits: label.left >= -0.5 && label.right <= rect.left + 0.5 && label.right <= width + 0.5};
+  });
+}"""
+
+
+def test_report_chart_labels_break_between_words_and_fit_a_360_px_phone(served, browser, units, make_user,
+                                                                         make_certificate):
+    make_certificate(make_user("candidate", unit_code="BTR-BATRI"))  # a closed attempt: every area is charted
+    long_name = "Người lao động trong doanh nghiệp nhà nước và các đơn vị sự nghiệp công lập của tỉnh"
+    db.session.add(Audience(code="doanh_nghiep", name=long_name, position=9))  # audiences are data: room for more
+    db.session.commit()
+    page = signed_in_page(browser, served, make_user("admin"), "/quan-ly/", viewport=PHONE)
+    page.goto(f"{served}/quan-ly/bao-cao")
+    labels = page.evaluate(CHART_LABELS)
+    titles = [label["title"].rsplit(": ", 1)[0] for label in labels]
+    assert "Công chức, viên chức, người lao động" in titles and len(labels) >= 3 + 6, titles
+    for label, name in zip(labels, titles, strict=True):
+        assert label["fits"], label
+        shown = " ".join(label["lines"])
+        if shown.endswith("…"):  # shortened after a whole word, the full name in the tooltip
+            assert name.startswith(shown[:-1]) and name[len(shown) - 1] == " ", (shown, name)
+        else:
+            assert shown == name, (shown, name)
+    assert any(len(label["lines"]) == 2 for label in labels)  # long names wrap rather than being cut
+    assert next(label for label in labels if label["title"].startswith(long_name))["lines"] == [
+        "Người lao động trong doanh", "nghiệp nhà nước và các đơn…"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -17,6 +17,8 @@ PAGES = {
     "/quan-ly/duyet": {"reviewer", "admin"},
     "/quan-ly/don-vi": {"unit_manager", "admin"},
     "/quan-ly/bao-cao": {"admin"},
+    "/quan-ly/bao-cao/tien-do.xlsx": {"admin"},  # as GET /api/v1/reports/progress
+    "/quan-ly/bao-cao/nang-luc.xlsx": {"admin"},  # as GET /api/v1/reports/competences
 }
 
 
@@ -93,3 +95,64 @@ def test_unit_manager_page_and_admin_report(app, client, bank, make_user, make_s
     report = client.get("/quan-ly/bao-cao").get_data(as_text=True)
     assert "<svg" in report and "Công chức, viên chức, người lao động" in report
     assert client.get("/quan-ly/bao-cao?year=1800").status_code == 400
+
+
+def test_admin_downloads_the_reports_from_the_report_page(app, client, bank, make_user, make_session, sit_exam,
+                                                           auth_headers):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    people = [make_user("candidate", unit_code="BTR-BATRI") for _ in range(2)]
+    session = make_session(people)
+    sit_exam(people[0], session.id)
+    sit_exam(people[1], session.id, right=False)
+    year = session.opens_at.year
+    admin = make_user("admin")
+    api = auth_headers(admin)
+    progress = client.get(f"/api/v1/reports/progress?year={year}", headers=api).get_json()
+    profile = client.get(f"/api/v1/reports/competences?year={year}", headers=api).get_json()
+    assert client.get(f"/quan-ly/bao-cao/tien-do.xlsx?year={year}").status_code == 302  # the session, not a token
+    sign_in(client, admin)
+    page = client.get(f"/quan-ly/bao-cao?year={year}").get_data(as_text=True)
+    for link in (f"/quan-ly/bao-cao/tien-do.xlsx?year={year}", f"/quan-ly/bao-cao/nang-luc.xlsx?year={year}"):
+        assert f'href="{link}"' in page
+    by_unit = page[page.index("Tiến độ theo đơn vị và đối tượng"):]
+    assert "<td>Ủy ban nhân dân huyện Ba Tri</td><td>Công chức, viên chức, người lao động</td><td>2</td><td>2</td>" \
+           "<td>1</td><td>1</td>" in by_unit
+    by_type = page[page.index("Tiến độ theo loại đơn vị"):page.index("Tiến độ theo đơn vị và đối tượng")]
+    assert "<td>900</td><td>2</td><td>2</td><td>1</td><td>1</td>" in by_type  # districts: need to 2025, then counts
+    assert "0.1%" in by_type  # 1 certified of the 900 needed
+
+    def workbook(path):
+        response = client.get(path)
+        assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet"), path
+        return response.headers["Content-Disposition"], openpyxl.load_workbook(io.BytesIO(response.data))
+
+    def values(book):
+        return {sheet.title: [[cell.value for cell in row] for row in sheet.iter_rows()] for sheet in book}
+
+    disposition, book = workbook(f"/quan-ly/bao-cao/tien-do.xlsx?year={year}")
+    assert disposition == f'attachment; filename="tien-do-{year}.xlsx"'
+    sheet = book[f"Tiến độ năm {year}"]
+    assert [c.value for c in sheet[2]] == ["Đối tượng / loại đơn vị", "Chỉ tiêu năm", "Nhu cầu đến 2025",
+                                           "Được ghi danh", "Đã dự thi", "Đạt chuẩn", "Được cấp chứng nhận"]
+    civil = next(r for r in progress["by_audience"] if r["code"] == "cong_chuc")
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == civil["name"])
+    assert row[3:] == (civil["enrolled"], civil["sat"], civil["passed"], civil["certified"]) == (2, 2, 1, 1)
+    units = book[f"Theo đơn vị năm {year}"]
+    assert [c.value for c in units[3]] == ["BTR-BATRI", "Ủy ban nhân dân huyện Ba Tri", civil["name"], 2, 2, 1, 1]
+    api_file = client.get(f"/api/v1/reports/progress?year={year}&format=xlsx", headers=api)
+    assert values(openpyxl.load_workbook(io.BytesIO(api_file.data))) == values(book)  # one file, two doors
+
+    disposition, book = workbook(f"/quan-ly/bao-cao/nang-luc.xlsx?year={year}")
+    assert disposition == f'attachment; filename="nang-luc-{year}.xlsx"'
+    sheet = book.active
+    assert [c.value for c in sheet[2]][:5] == ["Đơn vị", "Đối tượng", "Lĩnh vực", "Số bài", "Điểm trung bình (%)"]
+    at = next(r for r in profile["items"] if r["area"] == "AT")
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[2] == at["area_name"])
+    assert (row[3], row[4], row[6]) == (at["attempts"], at["mean_percent"], at["below_minimum_share"]) == (2, 50.0, 0.5)
+    assert sheet.max_row == 2 + len(profile["items"])
+    api_file = client.get(f"/api/v1/reports/competences?year={year}&format=xlsx", headers=api)
+    assert values(openpyxl.load_workbook(io.BytesIO(api_file.data))) == values(book)
+
+    for path in ("/quan-ly/bao-cao/tien-do.xlsx", "/quan-ly/bao-cao/nang-luc.xlsx"):
+        assert client.get(f"{path}?year=1800").status_code == 400  # as the report page refuses it
+        assert client.get(f"{path}?year=abc").status_code == 400
