@@ -39,11 +39,14 @@ Matrix = Sequence[Sequence[float | None]]
 MIN_ATTEMPTS = 10
 TOO_HARD = 0.1
 TOO_EASY = 0.9
+WEAK_EFFICIENCY = 15  # Moodle's "dubious question" (statistics_table.php, is_dubious_question): DE < 15 %
 
 FLAG_MESSAGES = {
     "too_few_attempts": f"Chưa đủ dữ liệu: dưới {MIN_ATTEMPTS} lượt làm bài có câu hỏi này.",
     "negative_discrimination": "Độ phân biệt âm: thí sinh có điểm cao lại làm câu này kém hơn; "
                                "cần kiểm tra đáp án và nội dung.",
+    "weak_discrimination": f"Phân biệt yếu: hiệu quả phân biệt dưới {WEAK_EFFICIENCY} % (ngưỡng của Moodle); "
+                           "câu này đóng góp ít vào quyết định đạt/không đạt, nên xem lại hoặc thay.",
     "too_hard": "Quá khó: chỉ số dễ dưới 0,1.",
     "too_easy": "Quá dễ: chỉ số dễ trên 0,9.",
 }
@@ -155,14 +158,18 @@ def flag_item(stats: ItemStats, *, min_attempts: int = MIN_ATTEMPTS) -> list[str
     """Reasons to send an item back for review, as codes of ``FLAG_MESSAGES``.
 
     Under ``min_attempts`` attempts only ``too_few_attempts`` is given: the other figures are
-    noise on so few answers. Otherwise: ``negative_discrimination`` (D < 0), ``too_hard``
-    (F < 0.1), ``too_easy`` (F > 0.9).
+    noise on so few answers. Otherwise: ``negative_discrimination`` (D < 0),
+    ``weak_discrimination`` (DE < 15 while D is not negative: Moodle's "dubious question", one that adds
+    little to the pass/fail decision; a negative D has its own flag), ``too_hard`` (F < 0.1),
+    ``too_easy`` (F > 0.9).
     """
     if stats.attempts < min_attempts:
         return ["too_few_attempts"]
     flags = []
     if stats.discrimination is not None and stats.discrimination < 0:
         flags.append("negative_discrimination")
+    elif stats.discriminative_efficiency is not None and stats.discriminative_efficiency < WEAK_EFFICIENCY:
+        flags.append("weak_discrimination")
     if stats.facility is not None and stats.facility < TOO_HARD:
         flags.append("too_hard")
     if stats.facility is not None and stats.facility > TOO_EASY:

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask, g
 from flask.sessions import SecureCookieSessionInterface
 
+from certificates.pdf import vn_number
 from certificates.vietnam_time import vn_time
 
 from . import config as config_module
@@ -84,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(standard)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
+    app.add_template_filter(_vn_number, "vn_number")
     app.add_template_global(vn_time, "vn_time")  # every time a page shows is Viet Nam's
 
     from .cli import register_commands
@@ -114,6 +116,11 @@ def _vn_date(day) -> str:
     """A date (or its ISO text, as the schemas dump it) as written in Viet Nam: dd/mm/yyyy."""
     year, month, day = str(day).split("-")
     return f"{day}/{month}/{year}"
+
+
+def _vn_number(value: float | None, decimals: int = 2) -> str:
+    """A figure as the certificates print it, with a decimal comma (0,75; -33,3; 9); "—" when there is none."""
+    return "—" if value is None else vn_number(value, decimals)
 
 
 def _migrations_dir():

@@ -6,7 +6,7 @@ import re
 import textwrap
 import unicodedata
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
-from . import audit, bank, clock, exams, issuing, reports, results, standard_settings
+from . import audit, bank, clock, exams, issuing, reports, results, standard_settings, statistics
 from .downloads import attachment, certificate_pdf, certificates_zip, competence_report, progress_report
 from .errors import ApiError
 from .extensions import db
@@ -228,6 +228,37 @@ def review(user, version_id):
     act(lambda: bank.transition(version, action, user, request.form.get("comment") or None),
         "Đã duyệt câu hỏi." if action == "approve" else "Đã trả lại câu hỏi cho tác giả.")
     return redirect(url_for("staff.review_queue"))
+
+
+# Item statistics: the figures of GET /api/v1/blueprints/<code>/statistics, for the same roles, as pages.
+statistics_page = staff_page("reviewer")
+
+
+@staff.get("/thong-ke")
+@statistics_page
+def statistics_list(user):
+    """The current blueprints with how many submitted attempts their statistics rest on."""
+    counts = statistics.submitted_attempts()
+    current = db.session.scalars(select(ExamBlueprint).where(ExamBlueprint.current).order_by(ExamBlueprint.code))
+    rows = [{"code": b.code, "name": b.name, "version": b.version, "attempts": counts.get(b.id, 0)} for b in current]
+    return render_template("staff/statistics.html", blueprints=rows)
+
+
+@staff.get("/thong-ke/<code>")
+@statistics_page
+def blueprint_statistics(user, code):
+    """One blueprint's statistics (its current version): the items that need a review first, then the rest by code.
+
+    :raise 404: no such blueprint."""
+    blueprint = db.session.scalar(select(ExamBlueprint).where(ExamBlueprint.code == code, ExamBlueprint.current))
+    if blueprint is None:
+        abort(404)
+    found = statistics.blueprint_statistics(code)
+    flagged = set(found["flagged"])
+    items = sorted(found["items"], key=lambda item: (item["code"] not in flagged, item["code"]))
+    item_links = user.role in current_app.view_functions["author.item_page"].allowed_roles
+    return render_template("staff/blueprint_statistics.html", blueprint=blueprint, found=found, items=items,
+                           flagged=flagged, item_links=item_links)
 
 
 # -- unit managers and admins -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Item and blueprint statistics from real attempts, with Moodle's definitions (question_bank.statistics)."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from question_bank.statistics import FLAG_MESSAGES, flag_item, item_statistics, reliability
 
@@ -54,6 +54,13 @@ def blueprint_statistics(code: str) -> dict:
         "items": report,
         "flagged": [r["code"] for r in report if any(f["code"] != "too_few_attempts" for f in r["flags"])],
     }
+
+
+def submitted_attempts() -> dict[int, int]:
+    """How many submitted attempts each blueprint version has (the attempts ``blueprint_statistics`` counts),
+    by blueprint id; a version without one is absent."""
+    return dict(db.session.execute(select(Attempt.blueprint_id, func.count()).where(Attempt.status == "submitted")
+                                   .group_by(Attempt.blueprint_id)).all())
 
 
 def _calibrations(item_ids: list[int]) -> dict[int, dict]:

@@ -126,8 +126,8 @@ def test_malformed_matrices_are_refused(matrix):
         item_statistics(matrix)
 
 
-def stats(attempts=50, facility=0.5, discrimination=30.0):
-    return ItemStats(attempts, facility, 0.4, discrimination, 60.0)
+def stats(attempts=50, facility=0.5, discrimination=30.0, efficiency=60.0):
+    return ItemStats(attempts, facility, 0.4, discrimination, efficiency)
 
 
 @pytest.mark.parametrize(("item", "flags"), [
@@ -141,7 +141,27 @@ def stats(attempts=50, facility=0.5, discrimination=30.0):
     (stats(facility=0.02, discrimination=-10), ["negative_discrimination", "too_hard"]),
     (stats(attempts=9, facility=0.0, discrimination=-50), ["too_few_attempts"]),
     (stats(attempts=10), []),
+    # Moodle's "dubious question": discriminative efficiency under 15 %, unless D is negative (its own flag).
+    (stats(discrimination=8, efficiency=15), []),
+    (stats(discrimination=8, efficiency=14.9), ["weak_discrimination"]),
+    (stats(discrimination=0, efficiency=0.0), ["weak_discrimination"]),
+    (stats(discrimination=None, efficiency=None), []),
+    (stats(discrimination=-12, efficiency=-20), ["negative_discrimination"]),
+    (stats(facility=0.95, discrimination=5, efficiency=10), ["weak_discrimination", "too_easy"]),
+    (stats(attempts=9, discrimination=5, efficiency=10), ["too_few_attempts"]),
 ])
 def test_flag_item(item, flags):
     assert flag_item(item) == flags
     assert all(FLAG_MESSAGES[flag] for flag in flags)
+
+
+def test_a_weakly_discriminating_column_is_flagged():
+    """Twelve attempts where the first item's credit barely follows the rest of the test: D about 9.7 (positive),
+    DE = 100/7 ≈ 14.3 %, under Moodle's 15 %."""
+    credits = [1, 0, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0]
+    rests = [[0, 0, 1], [0, 0, 0], [0, 1, 0], [1, 1, 0], [1, 1, 1], [0, 1, 0], [1, 1, 0], [0, 1, 0], [0, 1, 0],
+             [0, 0, 1], [1, 1, 1], [1, 0, 0]]
+    first = item_statistics([[x, *rest] for x, rest in zip(credits, rests, strict=True)])[0]
+    assert 0 < first.discrimination < 15
+    assert first.discriminative_efficiency == pytest.approx(100 / 7)
+    assert flag_item(first) == ["weak_discrimination"]

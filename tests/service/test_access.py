@@ -1,4 +1,5 @@
-"""The access matrix: every route of the OpenAPI document × every role (and anonymous).
+"""The access matrix: every route of the OpenAPI document × every role (and anonymous), and the pages that show an
+API's figures × every role (and anonymous).
 
 EXPECTED is written out by hand: a new route fails this test until someone decides who may call it."""
 
@@ -7,6 +8,7 @@ import re
 import pytest
 
 from service.models import ROLES
+from tests.web.pages import sign_in
 
 PUBLIC = "public"
 ALL = set(ROLES)
@@ -112,3 +114,35 @@ def test_openapi_documents_the_bearer_token_and_roles(app):
         else:
             assert operation["security"] == [{"bearer": []}], path
             assert set(operation["x-roles"]) == allowed, path
+
+
+# Pages that show what an API route gives: the same roles as that route. Anonymous visitors are sent to sign in;
+# other roles get the 403 page.
+STATISTICS = ("GET", "/api/v1/blueprints/{code}/statistics")
+PAGES = {
+    "/quan-ly/thong-ke": STATISTICS,
+    "/quan-ly/thong-ke/BP-CCVC": STATISTICS,
+}
+PAGE_ENDPOINTS = {"staff.statistics_list": STATISTICS, "staff.blueprint_statistics": STATISTICS}
+
+
+def test_every_page_of_an_api_route_is_in_the_matrix_with_the_routes_roles(app):
+    pages = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/quan-ly/thong-ke")}
+    assert set(pages.values()) == set(PAGE_ENDPOINTS)
+    for endpoint, route in PAGE_ENDPOINTS.items():
+        assert app.view_functions[endpoint].allowed_roles == EXPECTED[route], endpoint
+        assert any(app.url_map.bind("").match(path)[0] == endpoint for path in PAGES), endpoint
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_page_enforces_roles(client, bank, make_user, path, role):
+    if role is None:
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/dang-nhap?next="), path
+        return
+    sign_in(client, make_user(role))
+    response = client.get(path)
+    expected = 200 if role in EXPECTED[PAGES[path]] else 403
+    assert response.status_code == expected, (path, role, response.status_code)
+    assert response.mimetype == "text/html"

@@ -1,7 +1,7 @@
 """Item statistics from attempts stored in the database, checked against figures computed by hand."""
 
 from datetime import timedelta
-from statistics import correlation, fmean, pstdev
+from statistics import correlation, covariance, fmean, pstdev
 
 import pytest
 from sqlalchemy import select
@@ -52,6 +52,9 @@ def test_statistics_and_flags(client, make_user, auth_headers, scored_attempts):
             assert items[code]["discrimination"] == pytest.approx(100 * correlation(credits, rests))
         if not 0.1 <= fmean(credits) <= 0.9 or (pstdev(credits) and pstdev(rests) and correlation(credits, rests) < 0):
             should_flag.add(code)
+        elif pstdev(credits) and pstdev(rests) and covariance(credits, rests) < 0.15 * covariance(sorted(credits),
+                                                                                               sorted(rests)):
+            should_flag.add(code)  # Moodle's weak discrimination: efficiency under 15 %
     assert items[always]["facility"] == 1.0 and items[always]["sd"] == 0.0
     assert items[always]["discrimination"] is None  # no variance: nothing to correlate
     assert [f["code"] for f in items[always]["flags"]] == ["too_easy"]

@@ -1,7 +1,9 @@
-"""Fixtures of the page tests: the unit tree, a certificate issued the way a pass issues one, and a real browser
+"""Fixtures of the page tests: the unit tree, a certificate issued the way a pass issues one, submitted attempts
+that give item statistics, and a real browser
 (Debian's Chromium driven by Playwright) against the service served on a free port."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -9,7 +11,8 @@ from werkzeug.serving import make_server
 
 from service import clock, exams
 from service.extensions import db
-from service.models import AttemptItem, Certificate, ItemVersion
+from service.models import Attempt, AttemptItem, Blueprint, Certificate, Item, ItemVersion
+from service.models.types import utcnow
 
 
 @pytest.fixture
@@ -35,6 +38,39 @@ def make_certificate(bank, make_user, make_session):
         return exams.latest_certificate(attempt)
 
     return make
+
+
+ATTEMPTS = 12
+
+
+@pytest.fixture
+def full_forms(bank, make_user, make_session):
+    """Twelve submitted attempts on BP-CCVC, each with the same item at every position of the blueprint, so that
+    Cronbach's alpha can be computed: the first item is always right (too easy), the second right only for the
+    two least able (negative discrimination), the others right from an ability that grows with the position.
+    Returns the item codes by position."""
+    session = make_session([])
+    blueprint = db.session.get(Blueprint, session.blueprint_id)
+    versions = db.session.scalars(select(ItemVersion).where(ItemVersion.status == "active")
+                                  .order_by(ItemVersion.id).limit(blueprint.item_count)).all()
+    now = utcnow()
+    for ability in range(ATTEMPTS):
+        person = make_user("candidate")
+        attempt = Attempt(session_id=session.id, user_id=person.id, number=1, status="submitted", seed=ability,
+                          blueprint_id=blueprint.id, framework_version=blueprint.framework_version,
+                          started_at=now, deadline=now + timedelta(minutes=30), closed_at=now)
+        for position, version in enumerate(versions, start=1):
+            if position == 1:
+                credit = 1.0
+            elif position == 2:
+                credit = float(ability < 2)
+            else:
+                credit = float(ability >= position * 7 % ATTEMPTS)
+            attempt.items.append(AttemptItem(position=position, item_version_id=version.id, option_order=[],
+                                             credit=credit))
+        db.session.add(attempt)
+    db.session.commit()
+    return [db.session.get(Item, v.item_id).code for v in versions]
 
 
 CHROMIUM = "/usr/bin/chromium"

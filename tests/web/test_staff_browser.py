@@ -204,6 +204,7 @@ def test_every_staff_page_fits_a_360_px_phone(served, browser, units, make_user,
         "/quan-ly/tai-khoan": "button:has-text('Lọc')",
         "/quan-ly/khoa": "button:has-text('Đánh dấu lộ…')",
         "/quan-ly/nhat-ky": "button:has-text('Lọc')",
+        "/quan-ly/thong-ke": "text=BP-CCVC",
     }
     page = signed_in_page(browser, served, admin, "/quan-ly/", viewport=PHONE)
     measured = {}
@@ -260,4 +261,23 @@ def test_report_chart_labels_break_between_words_and_fit_a_360_px_phone(served, 
     assert any(len(label["lines"]) == 2 for label in labels)  # long names wrap rather than being cut
     assert next(label for label in labels if label["title"].startswith(long_name))["lines"] == [
         "Người lao động trong doanh", "nghiệp nhà nước và các đơn…"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_item_statistics_fit_a_360_px_phone(served, browser, make_user, full_forms):
+    always = full_forms[0]
+    page = signed_in_page(browser, served, make_user("reviewer"), "/quan-ly/", viewport=PHONE)
+    page.click("text=Thống kê câu hỏi")
+    page.wait_for_url("**/quan-ly/thong-ke")
+    with page.expect_navigation():
+        page.click("a:has-text('BP-CCVC')")
+    assert page.url.endswith("/quan-ly/thong-ke/BP-CCVC")
+    assert page.locator("tbody tr").first.get_attribute("data-item") == always
+    assert "Quá dễ" in page.locator("tbody tr").first.inner_text()
+    found = page.evaluate(WIDE_TABLES)
+    assert found["scrolling"] == 1, found  # the items' table is wider than the phone: it scrolls in its own box
+    assert found["loose"] == [], found
+    assert found["pageWidth"] <= PHONE["width"], found
+    last = page.locator("tbody tr").last.locator("td").last
+    last.scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
