@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select, update
 
+from certificates.pdf import vn_number
 from question_bank import decision, irt
 from question_bank.assembly import Shortage, check_coverage
 
@@ -211,6 +212,9 @@ def difficulties_at_cut(blueprint: Blueprint, fingerprint: tuple) -> dict:
 # -- decision quality ----------------------------------------------------------------------------------------
 
 
+# Pairs of forms `flask blueprints check` simulates by default, and the statistics page: the same figures in both.
+CHECK_FORMS = 100
+
 # Pairs of forms the gates simulate for a new blueprint version (`bank load`, a derived pass mark): ~0.1 s each
 # on the shipped bank, so that `bank load` (run by bin/start and by the test suite's template) stays quick;
 # `blueprints check` defaults to 100.
@@ -280,7 +284,7 @@ def verdicts(check: Check, minimum: float) -> list[str]:
             return [f"Lưu ý: {name}: số liệu dựa trên tham số ước định (mới hiệu chuẩn {check.pools.measured}/"
                     f"{check.pools.total} câu), chỉ để tham khảo."]
         return []
-    figure = f"độ nhất quán {check.quality.consistency:.3f} dưới mức tối thiểu {minimum:.2f}"
+    figure = f"độ nhất quán {vn_number(check.quality.consistency, 3)} dưới mức tối thiểu {vn_number(minimum, 2)}"
     if check.pools.on_measured:
         return [f"Lỗi: {name}: {figure}, trên tham số đã hiệu chuẩn ({check.pools.measured}/{check.pools.total} "
                 "câu): quyết định đạt/không đạt chưa đủ tin cậy.", *_what_it_takes(check.quality, minimum)]
@@ -297,7 +301,7 @@ def _what_it_takes(quality: decision.DecisionQuality, minimum: float) -> list[st
     if needed <= quality.reliability:
         return []
     items = math.ceil(quality.items * decision.spearman_brown_length(quality.reliability, needed))
-    return [f"  Với tỷ lệ đạt {quality.pass_rate:.0%}, cần độ tin cậy khoảng {needed:.3f} "
-            f"(hiện {quality.reliability:.3f}): khoảng {items} câu nếu câu hỏi như hiện nay (Spearman–Brown), "
-            "hoặc câu hỏi có độ phân biệt cao hơn."]
+    return [f"  Với tỷ lệ đạt {vn_number(100 * quality.pass_rate, 0)}%, cần độ tin cậy khoảng {vn_number(needed, 3)} "
+            f"(hiện {vn_number(quality.reliability, 3)}): khoảng {items} câu nếu câu hỏi như hiện nay "
+            "(Spearman–Brown), hoặc câu hỏi có độ phân biệt cao hơn."]
 

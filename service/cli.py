@@ -9,6 +9,7 @@ import click
 from flask import Flask
 
 from . import audit, unit_of_work
+from .calibration import CHECK_FORMS
 from .extensions import db
 from .models import ROLES
 
@@ -254,7 +255,7 @@ def blueprints():
 
 @blueprints.command("check")
 @click.argument("codes", nargs=-1)
-@click.option("--forms", type=click.IntRange(min=2, max=2000), default=100, show_default=True,
+@click.option("--forms", type=click.IntRange(min=2, max=2000), default=CHECK_FORMS, show_default=True,
               help="Số cặp đề mô phỏng cho mỗi cấu trúc đề.")
 @unit_of_work.command
 def blueprints_check(codes, forms):

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
-from . import audit, bank, clock, exams, issuing, reports, results, standard_settings, statistics
+from . import audit, bank, calibration, clock, exams, issuing, reports, results, standard_settings, statistics
 from .downloads import attachment, certificate_pdf, certificates_zip, competence_report, progress_report
 from .errors import ApiError
 from .extensions import db
@@ -257,8 +257,11 @@ def blueprint_statistics(user, code):
     flagged = set(found["flagged"])
     items = sorted(found["items"], key=lambda item: (item["code"] not in flagged, item["code"]))
     item_links = user.role in current_app.view_functions["author.item_page"].allowed_roles
+    check = calibration.check_blueprint(blueprint, calibration.CHECK_FORMS)  # what `flask blueprints check` prints
+    minimum = current_app.config["DECISION_CONSISTENCY_MIN"]
     return render_template("staff/blueprint_statistics.html", blueprint=blueprint, found=found, items=items,
-                           flagged=flagged, item_links=item_links)
+                           flagged=flagged, item_links=item_links, check=check, minimum=minimum,
+                           notes=calibration.verdicts(check, minimum))
 
 
 # -- unit managers and admins -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from sqlalchemy import func, insert, select
 
+from certificates.pdf import vn_number
 from question_bank import criteria, decision, irt
 from service import calibration, clock, exams
 from service.extensions import db
@@ -200,13 +201,13 @@ def test_blueprints_check_on_priors_reports_and_warns(app, bank):
         assert 0.6 < reliability < 0.95 and 0.05 < pass_rate < 0.95 and 0.75 < accuracy < 1
         assert 0.75 < consistency < 0.95
         assert re.fullmatch(r"0/\d{3}", cells[-1])
-        assert f"Cảnh báo: Cấu trúc đề {code} v2: độ nhất quán {consistency:.3f} dưới mức tối thiểu 0.90" \
+        assert f"Cảnh báo: Cấu trúc đề {code} v2: độ nhất quán {vn_number(consistency, 3)} dưới mức tối thiểu 0,9" \
             in result.output
         # ... followed by what 0.90 would take at this pass rate: agreeing with the figures of its row.
         lines = result.output.splitlines()
         hint = lines[next(i for i, line in enumerate(lines) if line.startswith(f"Cảnh báo: Cấu trúc đề {code}")) + 1]
-        shown = re.search(r"cần độ tin cậy khoảng (0\.\d{3}) \(hiện (0\.\d{3})\): khoảng (\d+) câu", hint)
-        needed, now, items = float(shown[1]), float(shown[2]), int(shown[3])
+        shown = re.search(r"cần độ tin cậy khoảng (0,\d{1,3}) \(hiện (0,\d{1,3})\): khoảng (\d+) câu", hint)
+        needed, now, items = float(shown[1].replace(",", ".")), float(shown[2].replace(",", ".")), int(shown[3])
         assert now == reliability and reliability < needed < 1
         assert needed == pytest.approx(decision.reliability_for_consistency(0.90, pass_rate), abs=0.003)
         assert items == pytest.approx(50 * decision.spearman_brown_length(reliability, needed), rel=0.02)

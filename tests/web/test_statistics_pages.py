@@ -2,6 +2,7 @@
 both), the items that need a review listed first with their reasons, and a blueprint nobody has sat yet."""
 
 import re
+from html import escape
 
 from sqlalchemy import select
 
@@ -101,3 +102,35 @@ def test_the_staff_home_links_the_statistics_for_those_who_may_read_them(client,
             cookie.clear()
         sign_in(client, make_user(role))
         assert ('href="/quan-ly/thong-ke"' in client.get("/quan-ly/").get_data(as_text=True)) == linked, role
+
+
+def test_the_page_shows_the_decision_quality_that_blueprints_check_prints(client, bank, make_user):
+    """On the cautious priors (nothing calibrated yet): the simulated figures, and the warning with what 0.90 takes."""
+    from service.calibration import CHECK_FORMS, check_blueprint, verdicts
+
+    check = check_blueprint(db.session.scalar(select(Blueprint).where(Blueprint.code == "BP-CCVC", Blueprint.current)),
+                            CHECK_FORMS)
+    quality = check.quality
+    sign_in(client, make_user("reviewer"))
+    page = client.get("/quan-ly/thong-ke/BP-CCVC").get_data(as_text=True)
+    assert f'<dd id="do-nhat-quan">{vn_number(quality.consistency, 3)}</dd>' in page
+    assert f'<dd id="do-chinh-xac">{vn_number(quality.accuracy, 3)}</dd>' in page
+    assert f'<dd id="do-tin-cay">{vn_number(quality.reliability, 3)}</dd>' in page
+    assert f'<dd id="da-hieu-chuan">0/{check.pools.total}</dd>' in page
+    notes = re.findall(r"<p class=\"(?:hint|error)\" data-note>(.*?)</p>", page, re.S)
+    assert notes == [escape(note) for note in verdicts(check, 0.90)]
+    assert notes[0].startswith(f"Cảnh báo: Cấu trúc đề BP-CCVC v2: độ nhất quán {vn_number(quality.consistency, 3)} "
+                               "dưới mức tối thiểu 0,9")
+    assert "cần độ tin cậy khoảng" in notes[1]
+
+
+def test_sharp_measured_items_show_no_warning(client, bank, make_user):
+    from tests.service.test_calibration import _fake_calibration
+
+    _fake_calibration("cong_chuc", 3.0, -0.3)
+    sign_in(client, make_user("admin"))
+    page = client.get("/quan-ly/thong-ke/BP-CCVC").get_data(as_text=True)
+    consistency = float(re.search(r'<dd id="do-nhat-quan">([\d,]+)</dd>', page)[1].replace(",", "."))
+    measured, total = re.search(r'<dd id="da-hieu-chuan">(\d+)/(\d+)</dd>', page).groups()
+    assert consistency >= 0.9 and measured == total
+    assert "data-note" not in page
