@@ -395,3 +395,26 @@ def test_render_command_signs_pending_pdfs(app, issued):
     stored = db.session.scalar(select(Certificate).where(Certificate.public_id == issued["id"]))
     db.session.refresh(stored)
     assert check_signed_pdf(stored.pdf, keystore.trust_roots()).valid
+
+
+@pytest.mark.parametrize(("reason", "shown"), [
+    ("Phát hiện thi hộ", "đã bị thu hồi: Phát hiện thi hộ.</p>"),
+    ("Phát hiện thi hộ.", "đã bị thu hồi: Phát hiện thi hộ.</p>"),
+    ("Thi hộ!", "đã bị thu hồi: Thi hộ!</p>"),
+    ("Vì sao ư?  ", "đã bị thu hồi: Vì sao ư?</p>"),
+])
+def test_a_revocation_reason_ends_the_sentence_with_one_stop(client, issued, make_user, auth_headers, reason,
+                                                              shown):
+    admin = auth_headers(make_user("admin"))
+    assert client.post(f"/api/v1/certificates/{issued['id']}/revoke", json={"reason": reason},
+                       headers=admin).status_code == 200
+    page = client.get(f"/v/{token_of(issued)}").get_data(as_text=True)
+    assert shown in page and ".." not in page
+
+
+def test_a_superseded_certificate_says_so_with_one_stop(client, issued, make_user, auth_headers):
+    admin = auth_headers(make_user("admin"))
+    assert client.post(f"/api/v1/certificates/{issued['id']}/reissue", headers=admin, json={
+        "holder_name": "Nguyễn Thị Hồng Nhung", "reason": "Sửa họ tên"}).status_code == 201
+    page = client.get(f"/v/{token_of(issued)}").get_data(as_text=True)
+    assert "đã bị thu hồi: Đã được cấp lại bằng chứng nhận khác.</p>" in page and "khác.." not in page
