@@ -187,6 +187,7 @@ def reissue(user, public_id):
     try:
         data = load_form(ReissueSchema(), form)
         issuing.refuse_unless_valid(cert, "cấp lại")
+        issuing.refuse_same_name(cert, data["holder_name"])
         if not confirmed():
             expiry = cert.expires_on.strftime("%d/%m/%Y") if cert.expires_on else "không thời hạn"
             return confirm(Confirmation(

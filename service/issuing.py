@@ -189,6 +189,14 @@ def refuse_unless_valid(cert: Certificate, doing: str) -> None:
         raise ApiError(409, "not_valid", f"Chỉ {doing} được chứng nhận đang có hiệu lực.")
 
 
+def refuse_same_name(cert: Certificate, holder_name: str) -> None:
+    """:raise ApiError 422: `holder_name` is the name `cert` carries (compared as stored: NFC, single spaces, no
+    invisible characters); a reissue is for a name correction."""
+    if one_line(holder_name) == one_line(cert.holder_name):
+        message = "Họ và tên này trùng với họ tên trên giấy chứng nhận; chỉ cấp lại khi cần sửa họ tên."
+        raise ApiError(422, "validation_error", message, {"holder_name": [message]})
+
+
 def listed(query) -> list[tuple[int, str]]:
     """(id, serial) of the certificates `query` selects, in its order: what a ZIP of them holds."""
     return [tuple(row) for row in db.session.execute(query.with_only_columns(Certificate.id, Certificate.serial))]
@@ -208,12 +216,14 @@ def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Ce
     Unit, audience, issuer, result and dates are carried over as printed on the original. The name is stored as
     every name is (one_line: NFC, no invisible formatting characters).
 
-    :raise ApiError 409: the certificate is not valid. 422: the name is empty once cleaned."""
+    :raise ApiError 409: the certificate is not valid. 422: the name is empty once cleaned, or is the name the
+    certificate already carries."""
     holder_name = one_line(holder_name)
     if len(holder_name) < 2:
         raise ApiError(422, "validation_error", "Họ và tên không hợp lệ.",
                        {"holder_name": ["Cần ít nhất 2 ký tự nhìn thấy được."]})
     refuse_unless_valid(cert, "cấp lại")
+    refuse_same_name(cert, holder_name)
     attempt = db.session.get(Attempt, cert.attempt_id)
     latest = db.session.scalar(select(Certificate.reissue_no).where(
         Certificate.attempt_id == cert.attempt_id).order_by(Certificate.reissue_no.desc()))

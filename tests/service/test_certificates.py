@@ -397,6 +397,21 @@ def test_render_command_signs_pending_pdfs(app, issued):
     assert check_signed_pdf(stored.pdf, keystore.trust_roots()).valid
 
 
+@pytest.mark.parametrize("same", [LONG_NAME, f"  {LONG_NAME.replace(' ', '   ')}\t",
+                                  unicodedata.normalize("NFD", LONG_NAME)])
+def test_a_reissue_with_the_name_already_printed_is_refused(client, issued, make_user, auth_headers, same):
+    admin = auth_headers(make_user("admin"))
+    refused = client.post(f"/api/v1/certificates/{issued['id']}/reissue", headers=admin,
+                          json={"holder_name": same, "reason": "Sửa họ tên"})
+    assert refused.status_code == 422
+    assert "trùng với họ tên trên giấy chứng nhận" in refused.get_json()["errors"]["holder_name"][0]
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+    assert db.session.scalar(select(Certificate.status)) == "valid"
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "certificate.reissue")) == 0
+    assert verify(client, token_of(issued))["status"] == "valid"
+
+
 @pytest.mark.parametrize(("reason", "shown"), [
     ("Phát hiện thi hộ", "đã bị thu hồi: Phát hiện thi hộ.</p>"),
     ("Phát hiện thi hộ.", "đã bị thu hồi: Phát hiện thi hộ.</p>"),

@@ -112,6 +112,19 @@ def test_reissue_after_a_name_correction(client, make_user, make_certificate):
     assert "Đã được cấp lại bằng giấy số" in old and new.serial in old and 'id="cap-lai"' not in old
 
 
+def test_a_reissue_under_the_name_already_printed_is_refused_beside_the_name(client, make_user, make_certificate):
+    cert = make_certificate(make_user("candidate", full_name="Nguyễn Thị Hồng"))
+    token = sign_in(client, make_user("admin"))
+    for confirmed in ({}, {"confirmed": "1"}):
+        refused = client.post(f"/quan-ly/chung-nhan/{cert.public_id}/cap-lai", data={
+            "csrf_token": token, "holder_name": " Nguyễn  Thị Hồng ", "reason": "Sửa họ tên", **confirmed})
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "Xác nhận cấp lại" not in page
+        assert re.search(r'id="reissue-holder_name-error"><li>[^<]*trùng với họ tên trên giấy chứng nhận', page)
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+    assert reloaded(cert).status == "valid" and audit_count("certificate.reissue") == 0
+
+
 def test_hostile_names_and_reasons_are_escaped_everywhere_they_are_shown(client, make_user, make_certificate,
                                                                         make_session):
     person = make_user("candidate", full_name=f"Hồ {HOSTILE}")
