@@ -6,12 +6,13 @@ download, or in bulk by `flask certificates render` / the session's bulk-issue e
 PDF bytes and their SHA-256 are stored and never change."""
 
 import hashlib
+from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from certificates.lifecycle import expiry_date, issue_date, token_for_qr
+from certificates.lifecycle import INVALID, expiry_date, issue_date, standing_on, status_on, token_for_qr
 from certificates.pdf import CertificateData, CertificatePDF
 from certificates.serial import format_serial, new_public_id
 from certificates.signing import sign_pdf
@@ -21,7 +22,7 @@ from question_bank.formats.text import one_line
 from . import audit, clock, keystore
 from .errors import ApiError
 from .extensions import db
-from .models import Attempt, Audience, Certificate, SerialCounter, Unit, User
+from .models import Attempt, Audience, Certificate, SerialCounter, TokenKey, Unit, User
 from .units import manages, subtree_ids
 
 
@@ -95,6 +96,37 @@ def _issue(*, attempt, user, holder_name, reissue_no, audience_name, issued_on, 
     return cert
 
 
+# -- a certificate's status today: `certificates.lifecycle.standing_on`, for one record and as SQL -------------
+
+def key_compromised(cert: Certificate) -> bool:
+    """Whether the token key `cert` was issued under (the key verification checks) is marked compromised."""
+    return db.session.get(TokenKey, cert.token_kid).status == "compromised"
+
+
+def standing(cert: Certificate, today: date | None = None) -> str:
+    """valid, revoked, superseded, expired or invalid: `cert` as its holder, staff and exports see it today."""
+    return standing_on(cert.status, cert.expires_on, today or clock.today(), key_compromised=key_compromised(cert))
+
+
+def verify_status(cert: Certificate, today: date | None = None) -> str:
+    """What a verifier is told of `cert` today (valid, revoked, expired or invalid)."""
+    return status_on(cert.status, cert.expires_on, today or clock.today(), key_compromised=key_compromised(cert))
+
+
+def standing_sql(today: date):
+    """`standing_on` as an SQL expression over Certificate, for filters, counts and bundles."""
+    compromised = select(TokenKey.kid).where(TokenKey.status == "compromised")
+    return case((Certificate.token_kid.in_(compromised), INVALID),
+                (Certificate.status != "valid", Certificate.status),
+                (Certificate.expires_on < today, "expired"),
+                else_="valid")
+
+
+def valid_on(today: date):
+    """The SQL condition "valid on `today`": not revoked or superseded, not expired, its key not compromised."""
+    return standing_sql(today) == "valid"
+
+
 def render(cert: Certificate) -> bytes:
     """Render and sign the PDF once, store the bytes and their hash; later calls return the stored bytes.
     The row is locked (FOR UPDATE on PostgreSQL) so two first downloads do not both sign; the conditional
@@ -138,27 +170,28 @@ def render(cert: Certificate) -> bytes:
 
 
 def session_certificates(session_id: int):
-    """The valid certificates of a session's attempts, oldest first."""
+    """The certificates of a session's attempts valid today, oldest first."""
     return (select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id)
-            .where(Attempt.session_id == session_id, Certificate.status == "valid").order_by(Certificate.id))
+            .where(Attempt.session_id == session_id, valid_on(clock.today())).order_by(Certificate.id))
 
 
 def unit_certificates(unit: Unit, *, valid_only: bool = True):
-    """The (valid) certificates of the people now in `unit` and the units below it, oldest first."""
+    """The certificates (valid today) of the people now in `unit` and the units below it, oldest first."""
     query = (select(Certificate).join(User, User.id == Certificate.user_id)
              .where(User.unit_id.in_(subtree_ids(unit.id))).order_by(Certificate.id))
-    return query.where(Certificate.status == "valid") if valid_only else query
+    return query.where(valid_on(clock.today())) if valid_only else query
 
 
-def matching(text: str = "", status: str | None = None):
-    """Certificates whose serial, holder's name or holder's username contains `text`, newest first."""
+def matching(text: str = "", status: str | None = None, today: date | None = None):
+    """Certificates whose serial, holder's name or holder's username contains `text`, newest first; with `status`,
+    only those whose standing on `today` it is (valid, revoked, superseded, expired, invalid)."""
     query = select(Certificate).join(User, User.id == Certificate.user_id).order_by(Certificate.id.desc())
     if text:
         query = query.where(Certificate.serial.icontains(text, autoescape=True)
                             | Certificate.holder_name.icontains(text, autoescape=True)
                             | User.username.icontains(text, autoescape=True))
     if status:
-        query = query.where(Certificate.status == status)
+        query = query.where(standing_sql(today or clock.today()) == status)
     return query
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from certificates.lifecycle import STANDING_NAMES
 from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
@@ -249,7 +250,8 @@ def _unit_rows(unit: Unit) -> list[dict]:
 @staff_page("unit_manager")
 def unit_results(user):
     unit = _managed_unit(user, request.args.get("unit"))
-    return render_template("staff/unit.html", unit=unit, rows=_unit_rows(unit), columns=results.COLUMNS)
+    return render_template("staff/unit.html", unit=unit, rows=[results.shown(row) for row in _unit_rows(unit)],
+                           columns=results.COLUMNS)
 
 
 @staff.get("/don-vi/<code>/ket-qua.xlsx")
@@ -326,7 +328,7 @@ def unit_certificates(user, code):
     found = page_of(query, {"page": page_number(), "per_page": 100}, db.session)
     valid = db.session.scalar(select(func.count()).select_from(issuing.unit_certificates(unit).subquery()))
     return render_template("staff/unit_certificates.html", unit=unit, found=found, valid=valid,
-                           today=clock.today())
+                           standing_of=issuing.standing, standing_names=STANDING_NAMES)
 
 
 @staff.get("/don-vi/<code>/chung-nhan.zip")

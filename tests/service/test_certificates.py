@@ -7,8 +7,9 @@ import json
 import threading
 import unicodedata
 import zipfile
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+import openpyxl
 import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -395,6 +396,63 @@ def test_render_command_signs_pending_pdfs(app, issued):
     stored = db.session.scalar(select(Certificate).where(Certificate.public_id == issued["id"]))
     db.session.refresh(stored)
     assert check_signed_pdf(stored.pdf, keystore.trust_roots()).valid
+
+
+def test_a_compromised_key_makes_its_certificates_invalid_for_holders_staff_and_bundles_too(
+        app, client, bank, make_session, sit_exam, make_user, auth_headers):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    first, second = (make_user("candidate", unit_code="BTR-BATRI") for _ in range(2))
+    session = make_session([first, second])
+    certificates = [sit_exam(person, session.id)["certificate"] for person in (first, second)]
+    pdf = download(client, auth_headers, first, certificates[0])  # rendered while valid
+    kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == certificates[0]["id"]))
+    result = app.test_cli_runner().invoke(args=["keys", "compromise", kid, "--reason", "Lộ khóa"])
+    assert result.exit_code == 0, result.output
+    assert verify(client, token_of(certificates[0]))["status"] == "invalid"
+
+    for person, certificate in zip((first, second), certificates, strict=True):
+        mine = client.get(f"/api/v1/certificates/{certificate['id']}", headers=auth_headers(person)).get_json()
+        assert (mine["status"], mine["verify_status"]) == ("invalid", "invalid")
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+    bundle = client.get("/api/v1/units/BTR-BATRI/certificates.zip", headers=manager)
+    assert bundle.status_code == 200 and zipfile.ZipFile(io.BytesIO(bundle.data)).namelist() == []
+    proctor = auth_headers(make_user("proctor"))
+    progress = client.get(f"/api/v1/exam-sessions/{session.id}/certificates", headers=proctor).get_json()
+    assert progress == {"certificates": 0, "rendered": 0, "pending": 0}
+    assert client.post(f"/api/v1/exam-sessions/{session.id}/certificates", headers=proctor).get_json() == progress
+    results = client.get("/api/v1/units/BTR-BATRI/results", headers=manager).get_json()["items"]
+    assert [row["certificate_status"] for row in results] == ["invalid", "invalid"]
+    assert download(client, auth_headers, first, certificates[0]) == pdf  # what was signed stays as it was
+
+
+def test_an_expired_certificate_is_counted_bundled_and_exported_as_expired(
+        app, client, bank, make_session, sit_exam, make_user, auth_headers, clock_at):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    holder = make_user("candidate", unit_code="BTR-BATRI")
+    certificate = sit_and_pass(sit_exam, make_session, holder)["certificate"]
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+
+    def bundled():
+        response = client.get("/api/v1/units/BTR-BATRI/certificates.zip", headers=manager)
+        return zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+
+    def exported():
+        return client.get("/api/v1/units/BTR-BATRI/results", headers=manager).get_json()["items"][0]
+
+    assert bundled() == [f"{certificate['serial']}.pdf"] and exported()["certificate_status"] == "valid"
+    expires_on = db.session.scalar(select(Certificate.expires_on).where(Certificate.public_id == certificate["id"]))
+    # Its last day in Viet Nam (17:00 UTC is midnight there) still counts; the next day it has expired.
+    clock_at(datetime.combine(expires_on, time(16, 59)))
+    assert exported()["certificate_status"] == "valid" and len(bundled()) == 1
+    clock_at(datetime.combine(expires_on, time(17, 0)))
+    assert verify(client, token_of(certificate))["status"] == "expired"
+    mine = client.get(f"/api/v1/certificates/{certificate['id']}", headers=auth_headers(holder)).get_json()
+    assert (mine["status"], mine["verify_status"]) == ("expired", "expired")
+    assert bundled() == [] and exported()["certificate_status"] == "expired"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/api/v1/units/BTR-BATRI/results?format=xlsx",
+                                                         headers=manager).data)).active
+    header = [cell.value for cell in sheet[2]]
+    assert sheet.cell(row=3, column=header.index("Tình trạng chứng nhận") + 1).value == "Hết hiệu lực"
 
 
 @pytest.mark.parametrize("same", [LONG_NAME, f"  {LONG_NAME.replace(' ', '   ')}\t",
