@@ -129,14 +129,19 @@ def valid_on(today: date):
 
 def render(cert: Certificate) -> bytes:
     """Render and sign the PDF once, store the bytes and their hash; later calls return the stored bytes.
+    Only a certificate valid today gets a newly signed PDF; one rendered while it was valid stays downloadable.
     The row is locked (FOR UPDATE on PostgreSQL) so two first downloads do not both sign; the conditional
-    UPDATE keeps the first stored file wherever locking is not available."""
+    UPDATE keeps the first stored file wherever locking is not available.
+
+    :raise ApiError 409: `cert` has no PDF yet and is not valid today."""
     if cert.pdf_sha256 is not None:
         return cert.pdf
+    refuse_new_pdf_unless_valid(cert)
     locked = db.session.scalar(select(Certificate).where(Certificate.id == cert.id).with_for_update()
                                .execution_options(populate_existing=True))
     if locked.pdf_sha256 is not None:
         return locked.pdf
+    refuse_new_pdf_unless_valid(locked)
     attempt = db.session.get(Attempt, locked.attempt_id)
     blueprint = attempt.blueprint
     data = CertificateData(
@@ -167,6 +172,20 @@ def render(cert: Certificate) -> bytes:
         return pdf
     current_app.logger.info("certificate %s was rendered concurrently; kept the first", locked.serial)
     return locked.pdf
+
+
+NOT_VALID_FOR_PDF = {
+    "revoked": "đã bị thu hồi", "superseded": "đã được cấp lại bằng chứng nhận khác", "expired": "đã hết hiệu lực",
+    INVALID: "có mã QR ký bằng khóa đã bị lộ",
+}
+
+
+def refuse_new_pdf_unless_valid(cert: Certificate) -> None:
+    """:raise ApiError 409: `cert` is not valid today, so it must not get a newly signed PDF."""
+    now = standing(cert)
+    if now != "valid":
+        raise ApiError(409, "not_valid", f"Giấy chứng nhận {cert.serial} {NOT_VALID_FOR_PDF[now]} và chưa từng "
+                                         "được tạo tệp PDF, nên không thể tạo tệp PDF mới.")
 
 
 def session_certificates(session_id: int):
@@ -209,9 +228,11 @@ def session_progress(session_id: int) -> dict:
 
 
 def render_pending(query, limit: int | None):
-    """Render and sign, one by one, up to `limit` (or all) certificates of `query` that have no PDF yet, yielding
-    each once its PDF is written: the caller commits each, so that a long batch keeps its progress."""
-    for cert in db.session.scalars(query.where(Certificate.pdf_sha256.is_(None)).limit(limit)).all():
+    """Render and sign, one by one, up to `limit` (or all) certificates of `query` that have no PDF yet and are
+    valid today (one that is not never gets a newly signed PDF), yielding each once its PDF is written: the caller
+    commits each, so that a long batch keeps its progress."""
+    pending = query.where(Certificate.pdf_sha256.is_(None), valid_on(clock.today()))
+    for cert in db.session.scalars(pending.limit(limit)).all():
         render(cert)
         yield cert
 

@@ -17,7 +17,7 @@ from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
 from . import audit, bank, clock, exams, issuing, reports, results, standard_settings
 from .downloads import attachment, certificate_pdf, certificates_zip
-from .errors import ApiError
+from .errors import ApiError, html_error
 from .extensions import db
 from .models import Attempt, Audience, Certificate, Enrolment, ExamSession, ItemVersion, Unit, User
 from .models import Blueprint as ExamBlueprint
@@ -348,7 +348,11 @@ def certificate_file(user, public_id):
     cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
     if cert is None or not issuing.visible_to(cert, user):
         abort(404)
-    return certificate_pdf(issuing.render(cert), cert.serial)
+    try:
+        pdf = issuing.render(cert)
+    except ApiError as exc:  # not valid and never rendered: no new PDF
+        return html_error(exc.status, message=exc.message)
+    return certificate_pdf(pdf, cert.serial)
 
 
 @staff.get("/bao-cao")

@@ -422,7 +422,12 @@ def test_a_compromised_key_makes_its_certificates_invalid_for_holders_staff_and_
     assert client.post(f"/api/v1/exam-sessions/{session.id}/certificates", headers=proctor).get_json() == progress
     results = client.get("/api/v1/units/BTR-BATRI/results", headers=manager).get_json()["items"]
     assert [row["certificate_status"] for row in results] == ["invalid", "invalid"]
-    assert download(client, auth_headers, first, certificates[0]) == pdf  # what was signed stays as it was
+    # What was signed while the key was trusted stays downloadable as it was; nothing new is signed.
+    assert download(client, auth_headers, first, certificates[0]) == pdf
+    refused = client.get(f"/api/v1/certificates/{certificates[1]['id']}/pdf", headers=auth_headers(second))
+    assert refused.status_code == 409 and "khóa đã bị lộ" in refused.get_json()["message"]
+    assert db.session.scalar(select(Certificate.pdf_sha256).where(
+        Certificate.public_id == certificates[1]["id"])) is None
 
 
 def test_an_expired_certificate_is_counted_bundled_and_exported_as_expired(
@@ -468,6 +473,33 @@ def test_a_reissue_with_the_name_already_printed_is_refused(client, issued, make
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "certificate.reissue")) == 0
     assert verify(client, token_of(issued))["status"] == "valid"
+
+
+def test_a_certificate_no_longer_valid_never_gets_a_newly_signed_pdf(app, client, bank, make_session, sit_exam,
+                                                                    make_user, auth_headers):
+    people = [make_user("candidate") for _ in range(3)]
+    session = make_session(people)
+    rendered, revoked, superseded = (sit_exam(person, session.id)["certificate"] for person in people)
+    pdf = download(client, auth_headers, people[0], rendered)
+    admin = auth_headers(make_user("admin"))
+    for certificate in (rendered, revoked):
+        assert client.post(f"/api/v1/certificates/{certificate['id']}/revoke", json={"reason": "Thi hộ"},
+                           headers=admin).status_code == 200
+    new = client.post(f"/api/v1/certificates/{superseded['id']}/reissue", headers=admin,
+                      json={"holder_name": "Nguyễn Văn Mới", "reason": "Sửa họ tên"}).get_json()
+    # Rendered while valid: the same bytes as before; never rendered: refused, and nothing is stored.
+    assert download(client, auth_headers, people[0], rendered) == pdf
+    for person, certificate, why in ((people[1], revoked, "đã bị thu hồi"),
+                                     (people[2], superseded, "đã được cấp lại")):
+        response = client.get(f"/api/v1/certificates/{certificate['id']}/pdf", headers=auth_headers(person))
+        assert response.status_code == 409 and why in response.get_json()["message"]
+    proctor = auth_headers(make_user("proctor"))
+    assert client.post(f"/api/v1/exam-sessions/{session.id}/certificates", headers=proctor).get_json() == {
+        "certificates": 1, "rendered": 1, "pending": 0}  # the reissue only
+    result = app.test_cli_runner().invoke(args=["certificates", "render"])
+    assert result.exit_code == 0 and "Đã tạo và ký 0 tệp PDF" in result.output and "bỏ qua 2 " in result.output
+    stored = dict(db.session.execute(select(Certificate.public_id, Certificate.pdf_sha256)).all())
+    assert stored[revoked["id"]] is None and stored[superseded["id"]] is None and stored[new["id"]] is not None
 
 
 @pytest.mark.parametrize(("reason", "shown"), [

@@ -167,6 +167,8 @@ def test_every_page_shows_a_certificate_under_a_compromised_key_as_invalid(app, 
     home = client.get("/thi-sinh").get_data(as_text=True)
     assert 'data-standing="invalid">Không hợp lệ (khóa ký đã bị lộ)' in home
     assert "Còn hiệu lực" not in home and "Tải PDF" not in home
+    refused = client.get(f"/chung-nhan/{hoa.public_id}.pdf")
+    assert refused.status_code == 409 and "khóa đã bị lộ" in refused.get_data(as_text=True)
 
     manager = app.test_client()
     sign_in(manager, people["manager"])
@@ -176,6 +178,9 @@ def test_every_page_shows_a_certificate_under_a_compromised_key_as_invalid(app, 
     with zipfile.ZipFile(io.BytesIO(manager.get("/quan-ly/don-vi/BTR-BATRI/chung-nhan.zip").data)) as archive:
         assert archive.namelist() == []
     assert manager.get(f"/quan-ly/chung-nhan/{rendered.public_id}/tep-pdf").data == rendered.pdf  # as it was
+    assert manager.get(f"/quan-ly/chung-nhan/{hoa.public_id}/tep-pdf").status_code == 409
+    db.session.expire_all()
+    assert db.session.get(type(hoa), hoa.id).pdf_sha256 is None
 
     admin = app.test_client()
     sign_in(admin, make_user("admin"))
