@@ -175,6 +175,8 @@ def test_every_page_shows_a_certificate_under_a_compromised_key_as_invalid(app, 
     page = manager.get("/quan-ly/don-vi/BTR-BATRI/chung-nhan").get_data(as_text=True)
     assert "0 giấy chứng nhận đang có hiệu lực" in page and "Tải tất cả" not in page
     assert page.count('data-standing="invalid"') == 2 and "Còn hiệu lực" not in page
+    assert f"/quan-ly/chung-nhan/{rendered.public_id}/tep-pdf" in page  # its stored PDF, as it was
+    assert f"/quan-ly/chung-nhan/{hoa.public_id}/tep-pdf" not in page  # no link to a refusal
     with zipfile.ZipFile(io.BytesIO(manager.get("/quan-ly/don-vi/BTR-BATRI/chung-nhan.zip").data)) as archive:
         assert archive.namelist() == []
     assert manager.get(f"/quan-ly/chung-nhan/{rendered.public_id}/tep-pdf").data == rendered.pdf  # as it was
@@ -188,6 +190,7 @@ def test_every_page_shows_a_certificate_under_a_compromised_key_as_invalid(app, 
     assert 'data-standing="invalid"' in detail and ">HỢP LỆ<" not in detail
     assert "người xác minh hôm nay thấy: <strong class=\"status status-invalid\">KHÔNG HỢP LỆ" in detail
     assert 'id="cap-lai"' in detail  # the remedy: a reissue, under the new key
+    assert "không tạo nữa vì giấy không còn hiệu lực" in detail and "Tải tệp PDF" not in detail
     listing = admin.get("/quan-ly/chung-nhan", query_string={"status": "invalid"}).get_data(as_text=True)
     assert hoa.serial in listing and rendered.serial in listing
     assert "(còn hiệu lực 0)" in admin.get("/quan-ly/khoa").get_data(as_text=True)
