@@ -9,7 +9,17 @@ from .qr import fits
 from .token import TokenClaims, TokenKey, issue_token
 from .vietnam_time import vietnam_date
 
-STATUSES = ("valid", "revoked", "expired")  # what a verifier is told; "invalid" is for what is not ours
+STATUSES = ("valid", "revoked", "expired")  # what a verifier is told of a genuine certificate
+INVALID = "invalid"  # what a verifier is told of what is not ours, or rests on a compromised key
+STANDINGS = ("valid", "revoked", "superseded", "expired", INVALID)  # a certificate's status as its readers see it
+
+STANDING_NAMES = {
+    "valid": "Còn hiệu lực",
+    "revoked": "Đã thu hồi",
+    "superseded": "Đã được cấp lại",
+    "expired": "Hết hiệu lực",
+    INVALID: "Không hợp lệ (khóa ký đã bị lộ)",
+}
 
 
 def add_months(day: date, months: int) -> date:
@@ -30,16 +40,27 @@ def expiry_date(issued_on: date, validity_months: int | None) -> date | None:
     return add_months(issued_on, validity_months) if validity_months else None
 
 
-def status_on(stored_status: str, expires_on: date | None, today: date) -> str:
-    """valid, revoked (also when superseded by a reissue) or expired, as of `today` (Viet Nam's date).
+def standing_on(stored_status: str, expires_on: date | None, today: date, *, key_compromised: bool) -> str:
+    """A certificate's status on `today` (Viet Nam's date), the one definition every page, export and bundle uses:
+    invalid when the key its QR code was signed with is compromised (that outranks everything: a compromised key
+    makes everything it signed invalid), else revoked or superseded as stored, else expired once its last day has
+    passed, else valid.
 
     `stored_status` is the record's own: valid, revoked or superseded.
     """
+    if key_compromised:
+        return INVALID
     if stored_status in ("revoked", "superseded"):
-        return "revoked"
+        return stored_status
     if expires_on is not None and expires_on < today:
         return "expired"
     return "valid"
+
+
+def status_on(stored_status: str, expires_on: date | None, today: date, *, key_compromised: bool) -> str:
+    """What a verifier is told on `today`: the standing, with a superseded certificate told as revoked."""
+    standing = standing_on(stored_status, expires_on, today, key_compromised=key_compromised)
+    return "revoked" if standing == "superseded" else standing
 
 
 def token_for_qr(claims: TokenClaims, key: TokenKey, url_prefix: str) -> str:

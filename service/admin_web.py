@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from certificates.lifecycle import status_on
+from certificates.lifecycle import STANDING_NAMES
 from certificates.vietnam_time import vn_time
 
 from . import accounts, audit, clock, issuing, keystore
@@ -41,7 +41,6 @@ admin = Blueprint("admin", __name__, url_prefix="/quan-ly")
 admin_page = staff_page()  # admins only
 
 PER_PAGE = 50
-CERTIFICATE_STATUSES = {"valid": "Đang có hiệu lực", "revoked": "Đã thu hồi", "superseded": "Đã được cấp lại"}
 KEY_STATUSES = {"active": "Đang dùng", "retired": "Đã thay (vẫn xác minh được)",
                 "compromised": "Đã lộ (không còn tin cậy)"}
 ACTION_LABELS = {
@@ -77,7 +76,7 @@ DETAIL_LENGTH = 300  # a long list (the serials of a ZIP) is cut on the page; th
 
 @admin.context_processor
 def helpers():
-    return {"vn_time": vn_time, "role_labels": ROLE_LABELS, "certificate_statuses": CERTIFICATE_STATUSES,
+    return {"vn_time": vn_time, "role_labels": ROLE_LABELS, "certificate_statuses": STANDING_NAMES,
             "key_statuses": KEY_STATUSES, "action_labels": ACTION_LABELS, "status_text": STATUS_TEXT}
 
 
@@ -108,13 +107,12 @@ def certificates(user):
     """Find a certificate by serial, holder's name or username; the newest first."""
     text = request.args.get("q", "").strip()[:200]
     status = request.args.get("status", "")
-    if status and status not in CERTIFICATE_STATUSES:
+    if status and status not in STANDING_NAMES:
         abort(400)
-    query = issuing.matching(text, status).options(selectinload(Certificate.user))
+    query = issuing.matching(text, status, clock.today()).options(selectinload(Certificate.user))
     found = page_of(query, {"page": page_number(), "per_page": PER_PAGE}, db.session)
     filters = {name: value for name, value in (("q", text), ("status", status)) if value}
-    return render_template("admin/certificates.html", found=found, filters=filters, today=clock.today(),
-                           status_on=status_on)
+    return render_template("admin/certificates.html", found=found, filters=filters, standing_of=issuing.standing)
 
 
 def certificate_or_404(public_id: str) -> Certificate:
@@ -132,7 +130,7 @@ def certificate_page(cert: Certificate, errors: dict | None = None, forms: dict 
     forms = {"revoke": {"reason": ""}, "reissue": {"holder_name": cert.holder_name, "reason": ""}, **(forms or {})}
     page = render_template(
         "admin/certificate.html", cert=cert, history=history, errors=errors or {}, forms=forms,
-        today_status=status_on(cert.status, cert.expires_on, clock.today()),
+        standing=issuing.standing(cert), today_status=issuing.verify_status(cert),
         key=db.session.get(TokenKey, cert.token_kid),
         revoked_by=db.session.get(User, cert.revoked_by_id) if cert.revoked_by_id else None,
         successor=db.session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None,
@@ -187,6 +185,7 @@ def reissue(user, public_id):
     try:
         data = load_form(ReissueSchema(), form)
         issuing.refuse_unless_valid(cert, "cấp lại")
+        issuing.refuse_same_name(cert, data["holder_name"])
         if not confirmed():
             expiry = cert.expires_on.strftime("%d/%m/%Y") if cert.expires_on else "không thời hạn"
             return confirm(Confirmation(
@@ -234,11 +233,12 @@ def accounts_list(user):
 
 
 def signed_counts() -> dict[str, dict[str, int]]:
-    """How many certificates each key's QR codes were signed for, by the certificate's stored status."""
+    """How many certificates each key's QR codes were signed for, by the certificate's standing today."""
     counts: dict[str, dict[str, int]] = {}
+    signed = select(Certificate.token_kid.label("kid"),
+                    issuing.standing_sql(clock.today()).label("standing")).subquery()
     for kid, status, number in db.session.execute(
-            select(Certificate.token_kid, Certificate.status, func.count()).group_by(Certificate.token_kid,
-                                                                                     Certificate.status)):
+            select(signed.c.kid, signed.c.standing, func.count()).group_by(signed.c.kid, signed.c.standing)):
         counts.setdefault(kid, {})[status] = number
     return counts
 

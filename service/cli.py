@@ -442,23 +442,29 @@ def certificates():
               help="I/N: chỉ xử lý chứng nhận có id chia N dư I, để N tiến trình chạy song song.")
 @unit_of_work.command
 def certificates_render(limit, shard):
-    """Render and sign the PDFs of issued certificates that have none yet (run after a busy session)."""
-    from sqlalchemy import select
+    """Render and sign the PDFs of issued certificates that have none yet (run after a busy session); those no
+    longer valid are skipped and counted."""
+    from sqlalchemy import func, select
 
-    from .issuing import render_pending
+    from . import clock
+    from .issuing import render_pending, valid_on
     from .models import Certificate
 
     index, _, count = shard.partition("/")
     if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
         raise click.BadParameter("dạng I/N với 0 ≤ I < N, ví dụ 0/2", param_hint="--shard")
-    query = select(Certificate).where(Certificate.status == "valid", Certificate.id % int(count) == int(index))
+    query = select(Certificate).where(Certificate.id % int(count) == int(index))
+    # Revoked, superseded, expired or under a compromised key, and never rendered: such a one gets no PDF.
+    skipped = db.session.scalar(query.with_only_columns(func.count()).where(
+        Certificate.pdf_sha256.is_(None), ~valid_on(clock.today())))
     started = time.perf_counter()
     done = 0
     for _ in render_pending(query.order_by(Certificate.id), limit):
         db.session.commit()  # each signed PDF is kept as soon as it is made
         done += 1
-    audit.record(None, "certificates.render", "certificates", shard, rendered=done)
-    click.echo(f"Đã tạo và ký {done} tệp PDF trong {time.perf_counter() - started:.2f} giây.")
+    audit.record(None, "certificates.render", "certificates", shard, rendered=done, skipped=skipped)
+    click.echo(f"Đã tạo và ký {done} tệp PDF trong {time.perf_counter() - started:.2f} giây; bỏ qua {skipped} "
+               "giấy chứng nhận chưa có tệp PDF vì không còn hiệu lực.")
 
 
 @click.command("verify-offline")

@@ -77,11 +77,14 @@ def _kept_headers(exc: HTTPException) -> dict:
     return {name: value for name, value in exc.get_headers() if name.lower() in ("retry-after", "allow")}
 
 
-def html_error(status: int, exc: HTTPException | None = None, headers: dict | None = None):
-    """A Vietnamese error page for the web pages (the API always answers JSON)."""
+def html_error(status: int, exc: HTTPException | None = None, headers: dict | None = None,
+               message: str | None = None):
+    """A Vietnamese error page for the web pages (the API always answers JSON); `message` says what went wrong
+    when the status alone does not."""
     from flask import render_template
 
-    body = render_template("error.html", status=status, message=MESSAGES.get(status, ("error", "Lỗi."))[1])
+    body = render_template("error.html", status=status,
+                           message=message or MESSAGES.get(status, ("error", "Lỗi."))[1])
     return body, status, {**(headers or {}), **(_kept_headers(exc) if exc is not None else {})}
 
 

@@ -6,12 +6,13 @@ download, or in bulk by `flask certificates render` / the session's bulk-issue e
 PDF bytes and their SHA-256 are stored and never change."""
 
 import hashlib
+from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from certificates.lifecycle import expiry_date, issue_date, token_for_qr
+from certificates.lifecycle import INVALID, expiry_date, issue_date, standing_on, status_on, token_for_qr
 from certificates.pdf import CertificateData, CertificatePDF
 from certificates.serial import format_serial, new_public_id
 from certificates.signing import sign_pdf
@@ -21,7 +22,7 @@ from question_bank.formats.text import one_line
 from . import audit, clock, keystore
 from .errors import ApiError
 from .extensions import db
-from .models import Attempt, Audience, Certificate, SerialCounter, Unit, User
+from .models import Attempt, Audience, Certificate, SerialCounter, TokenKey, Unit, User
 from .units import manages, subtree_ids
 
 
@@ -95,16 +96,52 @@ def _issue(*, attempt, user, holder_name, reissue_no, audience_name, issued_on, 
     return cert
 
 
+# -- a certificate's status today: `certificates.lifecycle.standing_on`, for one record and as SQL -------------
+
+def key_compromised(cert: Certificate) -> bool:
+    """Whether the token key `cert` was issued under (the key verification checks) is marked compromised."""
+    return db.session.get(TokenKey, cert.token_kid).status == "compromised"
+
+
+def standing(cert: Certificate, today: date | None = None) -> str:
+    """valid, revoked, superseded, expired or invalid: `cert` as its holder, staff and exports see it today."""
+    return standing_on(cert.status, cert.expires_on, today or clock.today(), key_compromised=key_compromised(cert))
+
+
+def verify_status(cert: Certificate, today: date | None = None) -> str:
+    """What a verifier is told of `cert` today (valid, revoked, expired or invalid)."""
+    return status_on(cert.status, cert.expires_on, today or clock.today(), key_compromised=key_compromised(cert))
+
+
+def standing_sql(today: date):
+    """`standing_on` as an SQL expression over Certificate, for filters, counts and bundles."""
+    compromised = select(TokenKey.kid).where(TokenKey.status == "compromised")
+    return case((Certificate.token_kid.in_(compromised), INVALID),
+                (Certificate.status != "valid", Certificate.status),
+                (Certificate.expires_on < today, "expired"),
+                else_="valid")
+
+
+def valid_on(today: date):
+    """The SQL condition "valid on `today`": not revoked or superseded, not expired, its key not compromised."""
+    return standing_sql(today) == "valid"
+
+
 def render(cert: Certificate) -> bytes:
     """Render and sign the PDF once, store the bytes and their hash; later calls return the stored bytes.
+    Only a certificate valid today gets a newly signed PDF; one rendered while it was valid stays downloadable.
     The row is locked (FOR UPDATE on PostgreSQL) so two first downloads do not both sign; the conditional
-    UPDATE keeps the first stored file wherever locking is not available."""
+    UPDATE keeps the first stored file wherever locking is not available.
+
+    :raise ApiError 409: `cert` has no PDF yet and is not valid today."""
     if cert.pdf_sha256 is not None:
         return cert.pdf
+    refuse_new_pdf_unless_valid(cert)
     locked = db.session.scalar(select(Certificate).where(Certificate.id == cert.id).with_for_update()
                                .execution_options(populate_existing=True))
     if locked.pdf_sha256 is not None:
         return locked.pdf
+    refuse_new_pdf_unless_valid(locked)
     attempt = db.session.get(Attempt, locked.attempt_id)
     blueprint = attempt.blueprint
     data = CertificateData(
@@ -137,28 +174,43 @@ def render(cert: Certificate) -> bytes:
     return locked.pdf
 
 
+NOT_VALID_FOR_PDF = {
+    "revoked": "đã bị thu hồi", "superseded": "đã được cấp lại bằng chứng nhận khác", "expired": "đã hết hiệu lực",
+    INVALID: "có mã QR ký bằng khóa đã bị lộ",
+}
+
+
+def refuse_new_pdf_unless_valid(cert: Certificate) -> None:
+    """:raise ApiError 409: `cert` is not valid today, so it must not get a newly signed PDF."""
+    now = standing(cert)
+    if now != "valid":
+        raise ApiError(409, "not_valid", f"Giấy chứng nhận {cert.serial} {NOT_VALID_FOR_PDF[now]} và chưa từng "
+                                         "được tạo tệp PDF, nên không thể tạo tệp PDF mới.")
+
+
 def session_certificates(session_id: int):
-    """The valid certificates of a session's attempts, oldest first."""
+    """The certificates of a session's attempts valid today, oldest first."""
     return (select(Certificate).join(Attempt, Attempt.id == Certificate.attempt_id)
-            .where(Attempt.session_id == session_id, Certificate.status == "valid").order_by(Certificate.id))
+            .where(Attempt.session_id == session_id, valid_on(clock.today())).order_by(Certificate.id))
 
 
 def unit_certificates(unit: Unit, *, valid_only: bool = True):
-    """The (valid) certificates of the people now in `unit` and the units below it, oldest first."""
+    """The certificates (valid today) of the people now in `unit` and the units below it, oldest first."""
     query = (select(Certificate).join(User, User.id == Certificate.user_id)
              .where(User.unit_id.in_(subtree_ids(unit.id))).order_by(Certificate.id))
-    return query.where(Certificate.status == "valid") if valid_only else query
+    return query.where(valid_on(clock.today())) if valid_only else query
 
 
-def matching(text: str = "", status: str | None = None):
-    """Certificates whose serial, holder's name or holder's username contains `text`, newest first."""
+def matching(text: str = "", status: str | None = None, today: date | None = None):
+    """Certificates whose serial, holder's name or holder's username contains `text`, newest first; with `status`,
+    only those whose standing on `today` it is (valid, revoked, superseded, expired, invalid)."""
     query = select(Certificate).join(User, User.id == Certificate.user_id).order_by(Certificate.id.desc())
     if text:
         query = query.where(Certificate.serial.icontains(text, autoescape=True)
                             | Certificate.holder_name.icontains(text, autoescape=True)
                             | User.username.icontains(text, autoescape=True))
     if status:
-        query = query.where(Certificate.status == status)
+        query = query.where(standing_sql(today or clock.today()) == status)
     return query
 
 
@@ -176,9 +228,11 @@ def session_progress(session_id: int) -> dict:
 
 
 def render_pending(query, limit: int | None):
-    """Render and sign, one by one, up to `limit` (or all) certificates of `query` that have no PDF yet, yielding
-    each once its PDF is written: the caller commits each, so that a long batch keeps its progress."""
-    for cert in db.session.scalars(query.where(Certificate.pdf_sha256.is_(None)).limit(limit)).all():
+    """Render and sign, one by one, up to `limit` (or all) certificates of `query` that have no PDF yet and are
+    valid today (one that is not never gets a newly signed PDF), yielding each once its PDF is written: the caller
+    commits each, so that a long batch keeps its progress."""
+    pending = query.where(Certificate.pdf_sha256.is_(None), valid_on(clock.today()))
+    for cert in db.session.scalars(pending.limit(limit)).all():
         render(cert)
         yield cert
 
@@ -187,6 +241,14 @@ def refuse_unless_valid(cert: Certificate, doing: str) -> None:
     """:raise ApiError 409: `cert` was revoked or superseded; only a valid certificate can be `doing` ("thu hồi")."""
     if cert.status != "valid":
         raise ApiError(409, "not_valid", f"Chỉ {doing} được chứng nhận đang có hiệu lực.")
+
+
+def refuse_same_name(cert: Certificate, holder_name: str) -> None:
+    """:raise ApiError 422: `holder_name` is the name `cert` carries (compared as stored: NFC, single spaces, no
+    invisible characters); a reissue is for a name correction."""
+    if one_line(holder_name) == one_line(cert.holder_name):
+        message = "Họ và tên này trùng với họ tên trên giấy chứng nhận; chỉ cấp lại khi cần sửa họ tên."
+        raise ApiError(422, "validation_error", message, {"holder_name": [message]})
 
 
 def listed(query) -> list[tuple[int, str]]:
@@ -208,12 +270,14 @@ def reissue(cert: Certificate, holder_name: str, reason: str, actor: User) -> Ce
     Unit, audience, issuer, result and dates are carried over as printed on the original. The name is stored as
     every name is (one_line: NFC, no invisible formatting characters).
 
-    :raise ApiError 409: the certificate is not valid. 422: the name is empty once cleaned."""
+    :raise ApiError 409: the certificate is not valid. 422: the name is empty once cleaned, or is the name the
+    certificate already carries."""
     holder_name = one_line(holder_name)
     if len(holder_name) < 2:
         raise ApiError(422, "validation_error", "Họ và tên không hợp lệ.",
                        {"holder_name": ["Cần ít nhất 2 ký tự nhìn thấy được."]})
     refuse_unless_valid(cert, "cấp lại")
+    refuse_same_name(cert, holder_name)
     attempt = db.session.get(Attempt, cert.attempt_id)
     latest = db.session.scalar(select(Certificate.reissue_no).where(
         Certificate.attempt_id == cert.attempt_id).order_by(Certificate.reissue_no.desc()))

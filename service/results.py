@@ -2,8 +2,10 @@
 
 from sqlalchemy import select
 
+from certificates.lifecycle import STANDING_NAMES
 from certificates.vietnam_time import vietnam_date
 
+from . import issuing
 from .models import Attempt, Audience, Certificate, ExamSession, Unit, User
 from .spreadsheets import table_xlsx
 from .units import subtree_ids
@@ -37,7 +39,7 @@ def result_row(attempt: Attempt, user: User, unit: Unit, audience: Audience, ses
         "percent": result.get("percent"), "score_10": result.get("score_10"),
         "classification": result.get("classification_name"), "passed": result.get("passed"),
         "certificate": certificate.serial if certificate else None,
-        "certificate_status": certificate.status if certificate else None,
+        "certificate_status": issuing.standing(certificate) if certificate else None,
     }
 
 
@@ -58,6 +60,11 @@ def certificates_of(attempt_ids: list[int]) -> dict[int, Certificate]:
     return newest
 
 
+def shown(row: dict) -> dict:
+    """A row as people read it, on the page and in the XLSX: Vietnamese words for its codes."""
+    return {**row, "passed": "Có" if row["passed"] else "Không",
+            "certificate_status": STANDING_NAMES.get(row["certificate_status"])}
+
+
 def to_xlsx(rows: list[dict], title: str) -> bytes:
-    shown = [{**row, "passed": "Có" if row["passed"] else "Không"} for row in rows]
-    return table_xlsx(title, COLUMNS, shown)
+    return table_xlsx(title, COLUMNS, [shown(row) for row in rows])

@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from certificates.lifecycle import STANDING_NAMES
 from certificates.vietnam_time import vn_time
 from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
 from . import audit, bank, calibration, clock, exams, issuing, reports, results, standard_settings, statistics
 from .downloads import attachment, certificate_pdf, certificates_zip, competence_report, progress_report
-from .errors import ApiError
+from .errors import ApiError, html_error
 from .extensions import db
 from .models import Attempt, Audience, Certificate, Enrolment, ExamSession, ItemVersion, Unit, User
 from .models import Blueprint as ExamBlueprint
@@ -284,7 +285,8 @@ def _unit_rows(unit: Unit) -> list[dict]:
 @staff_page("unit_manager")
 def unit_results(user):
     unit = _managed_unit(user, request.args.get("unit"))
-    return render_template("staff/unit.html", unit=unit, rows=_unit_rows(unit), columns=results.COLUMNS)
+    return render_template("staff/unit.html", unit=unit, rows=[results.shown(row) for row in _unit_rows(unit)],
+                           columns=results.COLUMNS)
 
 
 @staff.get("/don-vi/<code>/ket-qua.xlsx")
@@ -361,7 +363,7 @@ def unit_certificates(user, code):
     found = page_of(query, {"page": page_number(), "per_page": 100}, db.session)
     valid = db.session.scalar(select(func.count()).select_from(issuing.unit_certificates(unit).subquery()))
     return render_template("staff/unit_certificates.html", unit=unit, found=found, valid=valid,
-                           today=clock.today())
+                           standing_of=issuing.standing, standing_names=STANDING_NAMES)
 
 
 @staff.get("/don-vi/<code>/chung-nhan.zip")
@@ -381,7 +383,11 @@ def certificate_file(user, public_id):
     cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
     if cert is None or not issuing.visible_to(cert, user):
         abort(404)
-    return certificate_pdf(issuing.render(cert), cert.serial)
+    try:
+        pdf = issuing.render(cert)
+    except ApiError as exc:  # not valid and never rendered: no new PDF
+        return html_error(exc.status, message=exc.message)
+    return certificate_pdf(pdf, cert.serial)
 
 
 def _report_year() -> int:

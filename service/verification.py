@@ -86,9 +86,10 @@ def verify_token(token: str, today: date) -> dict:
 
 
 def _answer(cert: Certificate, today: date, checks: list[dict]) -> dict:
-    """The answer about a genuine certificate; `certificate` is the record, which the answer's schema shows only
-    in part (service/schemas/certificates.py)."""
-    status = status_on(cert.status, cert.expires_on, today)
+    """The answer about a genuine certificate whose key is not compromised (the callers answer invalid for
+    those); `certificate` is the record, which the answer's schema shows only in part
+    (service/schemas/certificates.py)."""
+    status = status_on(cert.status, cert.expires_on, today, key_compromised=False)
     checks = [*checks, _check("status", cert.status == "valid"),
               _check("dates", cert.expires_on is None or cert.expires_on >= today)]
     body = {"status": status, "status_text": STATUS_TEXT[status], "checks": checks, "certificate": cert}

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from certificates.lifecycle import status_on
+from certificates.lifecycle import STANDING_NAMES
 from certificates.verify_pdf import looks_like_pdf
 from certificates.vietnam_time import vn_time
 from question_bank.review import attempt_view
@@ -148,7 +148,7 @@ def candidate_home(user):
                                       .order_by(Certificate.issued_at.desc())).all()
     return render_template("candidate.html", user=user, sessions=exams.sessions_open_for(user, now),
                            attempts=attempts, certificates=certificates,
-                           status_of=lambda cert: status_on(cert.status, cert.expires_on, clock.today()))
+                           standing_of=issuing.standing, standing_names=STANDING_NAMES)
 
 
 @web.post("/ky-thi/<int:session_id>/bat-dau")
@@ -258,4 +258,8 @@ def certificate_pdf(user, public_id):
                                                        Certificate.user_id == user.id))
     if cert is None:
         abort(404)
-    return pdf_download(issuing.render(cert), cert.serial)
+    try:
+        pdf = issuing.render(cert)
+    except ApiError as exc:  # not valid and never rendered: no new PDF
+        return html_error(exc.status, message=exc.message)
+    return pdf_download(pdf, cert.serial)

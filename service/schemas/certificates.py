@@ -2,9 +2,9 @@
 
 from marshmallow import RAISE, fields
 
-from certificates.lifecycle import STATUSES, status_on
+from certificates.lifecycle import INVALID, STANDINGS, STATUSES
 
-from .. import clock
+from .. import issuing
 from .base import Length, Schema, Timestamp
 
 
@@ -38,9 +38,12 @@ class CertificateSchema(PublicCertificateSchema):
     """A certificate as its holder, their unit manager, proctors and admins see it."""
 
     id = fields.String(attribute="public_id")
-    status = fields.String(metadata={"description": "valid, revoked hoặc superseded"})
-    verify_status = fields.Function(lambda cert: status_on(cert.status, cert.expires_on, clock.today()),
-                                    metadata={"type": "string", "enum": list(STATUSES),
+    status = fields.Function(lambda cert: issuing.standing(cert),
+                             metadata={"type": "string", "enum": list(STANDINGS),
+                                       "description": "tình trạng hôm nay: valid, revoked, superseded (đã được "
+                                                      "cấp lại), expired, hoặc invalid (khóa ký mã QR đã bị lộ)"})
+    verify_status = fields.Function(lambda cert: issuing.verify_status(cert),
+                                    metadata={"type": "string", "enum": [*STATUSES, INVALID],
                                               "description": "như người xác minh thấy hôm nay"})
     verify_url = fields.String()
     attempt_id = fields.Integer()

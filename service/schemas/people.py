@@ -36,7 +36,8 @@ class UnitResultSchema(Schema):
     classification = fields.String(allow_none=True)
     passed = fields.Boolean(allow_none=True)
     certificate = fields.String(allow_none=True, metadata={"description": "số hiệu chứng nhận"})
-    certificate_status = fields.String(allow_none=True)
+    certificate_status = fields.String(allow_none=True, metadata={
+        "description": "tình trạng hôm nay: valid, revoked, superseded, expired hoặc invalid (khóa ký đã bị lộ)"})
 
 
 class UserArgs(PageArgs):

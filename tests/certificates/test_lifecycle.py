@@ -6,7 +6,15 @@ from datetime import date, datetime
 
 import pytest
 
-from certificates.lifecycle import add_months, expiry_date, issue_date, status_on, token_for_qr
+from certificates.lifecycle import (
+    STANDING_NAMES,
+    add_months,
+    expiry_date,
+    issue_date,
+    standing_on,
+    status_on,
+    token_for_qr,
+)
 from certificates.qr import fits
 from certificates.token import read_token
 
@@ -37,16 +45,23 @@ def test_the_issue_date_is_the_day_in_viet_nam_when_the_attempt_closed(closed_at
     assert issue_date(closed_at) == expected
 
 
-@pytest.mark.parametrize(("stored", "expires_on", "today", "expected"), [
-    ("valid", date(2028, 3, 15), date(2028, 3, 15), "valid"),  # the last day still counts
-    ("valid", date(2028, 3, 15), date(2028, 3, 16), "expired"),
-    ("valid", None, date(2099, 1, 1), "valid"),
-    ("revoked", date(2028, 3, 15), date(2026, 4, 1), "revoked"),
-    ("superseded", None, date(2026, 4, 1), "revoked"),
-    ("revoked", date(2020, 1, 1), date(2026, 4, 1), "revoked"),  # revoked outranks expired
+@pytest.mark.parametrize(("stored", "expires_on", "today", "compromised", "standing", "verdict"), [
+    ("valid", date(2028, 3, 15), date(2028, 3, 15), False, "valid", "valid"),  # the last day still counts
+    ("valid", date(2028, 3, 15), date(2028, 3, 16), False, "expired", "expired"),
+    ("valid", None, date(2099, 1, 1), False, "valid", "valid"),
+    ("revoked", date(2028, 3, 15), date(2026, 4, 1), False, "revoked", "revoked"),
+    ("superseded", None, date(2026, 4, 1), False, "superseded", "revoked"),
+    ("revoked", date(2020, 1, 1), date(2026, 4, 1), False, "revoked", "revoked"),  # revoked outranks expired
+    # A compromised key makes everything it signed invalid, whatever else is true of it.
+    ("valid", None, date(2026, 4, 1), True, "invalid", "invalid"),
+    ("valid", date(2020, 1, 1), date(2026, 4, 1), True, "invalid", "invalid"),
+    ("revoked", None, date(2026, 4, 1), True, "invalid", "invalid"),
+    ("superseded", None, date(2026, 4, 1), True, "invalid", "invalid"),
 ])
-def test_status_on_a_day(stored, expires_on, today, expected):
-    assert status_on(stored, expires_on, today) == expected
+def test_status_on_a_day(stored, expires_on, today, compromised, standing, verdict):
+    assert standing_on(stored, expires_on, today, key_compromised=compromised) == standing
+    assert status_on(stored, expires_on, today, key_compromised=compromised) == verdict
+    assert standing in STANDING_NAMES
 
 
 def test_the_token_fits_the_qr_code_by_cutting_the_name_only(make_claims, token_key):

@@ -7,8 +7,9 @@ import json
 import threading
 import unicodedata
 import zipfile
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+import openpyxl
 import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -395,3 +396,130 @@ def test_render_command_signs_pending_pdfs(app, issued):
     stored = db.session.scalar(select(Certificate).where(Certificate.public_id == issued["id"]))
     db.session.refresh(stored)
     assert check_signed_pdf(stored.pdf, keystore.trust_roots()).valid
+
+
+def test_a_compromised_key_makes_its_certificates_invalid_for_holders_staff_and_bundles_too(
+        app, client, bank, make_session, sit_exam, make_user, auth_headers):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    first, second = (make_user("candidate", unit_code="BTR-BATRI") for _ in range(2))
+    session = make_session([first, second])
+    certificates = [sit_exam(person, session.id)["certificate"] for person in (first, second)]
+    pdf = download(client, auth_headers, first, certificates[0])  # rendered while valid
+    kid = db.session.scalar(select(Certificate.token_kid).where(Certificate.public_id == certificates[0]["id"]))
+    result = app.test_cli_runner().invoke(args=["keys", "compromise", kid, "--reason", "Lộ khóa"])
+    assert result.exit_code == 0, result.output
+    assert verify(client, token_of(certificates[0]))["status"] == "invalid"
+
+    for person, certificate in zip((first, second), certificates, strict=True):
+        mine = client.get(f"/api/v1/certificates/{certificate['id']}", headers=auth_headers(person)).get_json()
+        assert (mine["status"], mine["verify_status"]) == ("invalid", "invalid")
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+    bundle = client.get("/api/v1/units/BTR-BATRI/certificates.zip", headers=manager)
+    assert bundle.status_code == 200 and zipfile.ZipFile(io.BytesIO(bundle.data)).namelist() == []
+    proctor = auth_headers(make_user("proctor"))
+    progress = client.get(f"/api/v1/exam-sessions/{session.id}/certificates", headers=proctor).get_json()
+    assert progress == {"certificates": 0, "rendered": 0, "pending": 0}
+    assert client.post(f"/api/v1/exam-sessions/{session.id}/certificates", headers=proctor).get_json() == progress
+    results = client.get("/api/v1/units/BTR-BATRI/results", headers=manager).get_json()["items"]
+    assert [row["certificate_status"] for row in results] == ["invalid", "invalid"]
+    # What was signed while the key was trusted stays downloadable as it was; nothing new is signed.
+    assert download(client, auth_headers, first, certificates[0]) == pdf
+    refused = client.get(f"/api/v1/certificates/{certificates[1]['id']}/pdf", headers=auth_headers(second))
+    assert refused.status_code == 409 and "khóa đã bị lộ" in refused.get_json()["message"]
+    assert db.session.scalar(select(Certificate.pdf_sha256).where(
+        Certificate.public_id == certificates[1]["id"])) is None
+
+
+def test_an_expired_certificate_is_counted_bundled_and_exported_as_expired(
+        app, client, bank, make_session, sit_exam, make_user, auth_headers, clock_at):
+    app.test_cli_runner().invoke(args=["units", "load"])
+    holder = make_user("candidate", unit_code="BTR-BATRI")
+    certificate = sit_and_pass(sit_exam, make_session, holder)["certificate"]
+    manager = auth_headers(make_user("unit_manager", unit_code="BTR-BATRI"))
+
+    def bundled():
+        response = client.get("/api/v1/units/BTR-BATRI/certificates.zip", headers=manager)
+        return zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+
+    def exported():
+        return client.get("/api/v1/units/BTR-BATRI/results", headers=manager).get_json()["items"][0]
+
+    assert bundled() == [f"{certificate['serial']}.pdf"] and exported()["certificate_status"] == "valid"
+    expires_on = db.session.scalar(select(Certificate.expires_on).where(Certificate.public_id == certificate["id"]))
+    # Its last day in Viet Nam (17:00 UTC is midnight there) still counts; the next day it has expired.
+    clock_at(datetime.combine(expires_on, time(16, 59)))
+    assert exported()["certificate_status"] == "valid" and len(bundled()) == 1
+    clock_at(datetime.combine(expires_on, time(17, 0)))
+    assert verify(client, token_of(certificate))["status"] == "expired"
+    mine = client.get(f"/api/v1/certificates/{certificate['id']}", headers=auth_headers(holder)).get_json()
+    assert (mine["status"], mine["verify_status"]) == ("expired", "expired")
+    assert bundled() == [] and exported()["certificate_status"] == "expired"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/api/v1/units/BTR-BATRI/results?format=xlsx",
+                                                         headers=manager).data)).active
+    header = [cell.value for cell in sheet[2]]
+    assert sheet.cell(row=3, column=header.index("Tình trạng chứng nhận") + 1).value == "Hết hiệu lực"
+
+
+@pytest.mark.parametrize("same", [LONG_NAME, f"  {LONG_NAME.replace(' ', '   ')}\t",
+                                  unicodedata.normalize("NFD", LONG_NAME)])
+def test_a_reissue_with_the_name_already_printed_is_refused(client, issued, make_user, auth_headers, same):
+    admin = auth_headers(make_user("admin"))
+    refused = client.post(f"/api/v1/certificates/{issued['id']}/reissue", headers=admin,
+                          json={"holder_name": same, "reason": "Sửa họ tên"})
+    assert refused.status_code == 422
+    assert "trùng với họ tên trên giấy chứng nhận" in refused.get_json()["errors"]["holder_name"][0]
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+    assert db.session.scalar(select(Certificate.status)) == "valid"
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "certificate.reissue")) == 0
+    assert verify(client, token_of(issued))["status"] == "valid"
+
+
+def test_a_certificate_no_longer_valid_never_gets_a_newly_signed_pdf(app, client, bank, make_session, sit_exam,
+                                                                    make_user, auth_headers):
+    people = [make_user("candidate") for _ in range(3)]
+    session = make_session(people)
+    rendered, revoked, superseded = (sit_exam(person, session.id)["certificate"] for person in people)
+    pdf = download(client, auth_headers, people[0], rendered)
+    admin = auth_headers(make_user("admin"))
+    for certificate in (rendered, revoked):
+        assert client.post(f"/api/v1/certificates/{certificate['id']}/revoke", json={"reason": "Thi hộ"},
+                           headers=admin).status_code == 200
+    new = client.post(f"/api/v1/certificates/{superseded['id']}/reissue", headers=admin,
+                      json={"holder_name": "Nguyễn Văn Mới", "reason": "Sửa họ tên"}).get_json()
+    # Rendered while valid: the same bytes as before; never rendered: refused, and nothing is stored.
+    assert download(client, auth_headers, people[0], rendered) == pdf
+    for person, certificate, why in ((people[1], revoked, "đã bị thu hồi"),
+                                     (people[2], superseded, "đã được cấp lại")):
+        response = client.get(f"/api/v1/certificates/{certificate['id']}/pdf", headers=auth_headers(person))
+        assert response.status_code == 409 and why in response.get_json()["message"]
+    proctor = auth_headers(make_user("proctor"))
+    assert client.post(f"/api/v1/exam-sessions/{session.id}/certificates", headers=proctor).get_json() == {
+        "certificates": 1, "rendered": 1, "pending": 0}  # the reissue only
+    result = app.test_cli_runner().invoke(args=["certificates", "render"])
+    assert result.exit_code == 0 and "Đã tạo và ký 0 tệp PDF" in result.output and "bỏ qua 2 " in result.output
+    stored = dict(db.session.execute(select(Certificate.public_id, Certificate.pdf_sha256)).all())
+    assert stored[revoked["id"]] is None and stored[superseded["id"]] is None and stored[new["id"]] is not None
+
+
+@pytest.mark.parametrize(("reason", "shown"), [
+    ("Phát hiện thi hộ", "đã bị thu hồi: Phát hiện thi hộ.</p>"),
+    ("Phát hiện thi hộ.", "đã bị thu hồi: Phát hiện thi hộ.</p>"),
+    ("Thi hộ!", "đã bị thu hồi: Thi hộ!</p>"),
+    ("Vì sao ư?  ", "đã bị thu hồi: Vì sao ư?</p>"),
+])
+def test_a_revocation_reason_ends_the_sentence_with_one_stop(client, issued, make_user, auth_headers, reason,
+                                                              shown):
+    admin = auth_headers(make_user("admin"))
+    assert client.post(f"/api/v1/certificates/{issued['id']}/revoke", json={"reason": reason},
+                       headers=admin).status_code == 200
+    page = client.get(f"/v/{token_of(issued)}").get_data(as_text=True)
+    assert shown in page and ".." not in page
+
+
+def test_a_superseded_certificate_says_so_with_one_stop(client, issued, make_user, auth_headers):
+    admin = auth_headers(make_user("admin"))
+    assert client.post(f"/api/v1/certificates/{issued['id']}/reissue", headers=admin, json={
+        "holder_name": "Nguyễn Thị Hồng Nhung", "reason": "Sửa họ tên"}).status_code == 201
+    page = client.get(f"/v/{token_of(issued)}").get_data(as_text=True)
+    assert "đã bị thu hồi: Đã được cấp lại bằng chứng nhận khác.</p>" in page and "khác.." not in page

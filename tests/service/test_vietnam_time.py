@@ -51,7 +51,7 @@ def test_a_reissue_is_dated_by_the_day_in_viet_nam(client, passed_at_midnight, m
     _, cert = passed_at_midnight
     clock_at(datetime(2027, 3, 9, 18, 5))  # 01:05 on 10 March in Viet Nam
     new = client.post(f"/api/v1/certificates/{cert.public_id}/reissue", headers=auth_headers(make_user("admin")),
-                      json={"holder_name": "Huỳnh Thị Ngọc Hân", "reason": "Sửa họ tên theo căn cước"}).get_json()
+                      json={"holder_name": "Huỳnh Thị Ngọc Hằng", "reason": "Sửa họ tên theo căn cước"}).get_json()
     assert new["issued_on"] == "2027-03-10" and new["expires_on"] == "2030-01-01"
 
 

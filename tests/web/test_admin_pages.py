@@ -46,7 +46,7 @@ def test_admin_finds_a_certificate_by_serial_holder_or_username(client, make_use
     assert client.get("/quan-ly/chung-nhan?status=lost").status_code == 400
     assert client.get("/quan-ly/chung-nhan?page=0").status_code == 400
     detail = client.get(f"/quan-ly/chung-nhan/{first.public_id}").get_data(as_text=True)
-    assert "Lê Thị Thanh Hương" in detail and "Đang có hiệu lực" in detail and "HỢP LỆ" in detail
+    assert "Lê Thị Thanh Hương" in detail and "Còn hiệu lực" in detail and "HỢP LỆ" in detail
     assert "Cấp chứng nhận" in detail  # its history starts with the issue
     assert client.get("/quan-ly/chung-nhan/khong-co").status_code == 404
 
@@ -110,6 +110,19 @@ def test_reissue_after_a_name_correction(client, make_user, make_certificate):
     assert "Cấp lại thay cho giấy số" in page and cert.serial in page
     old = client.get(f"/quan-ly/chung-nhan/{cert.public_id}").get_data(as_text=True)
     assert "Đã được cấp lại bằng giấy số" in old and new.serial in old and 'id="cap-lai"' not in old
+
+
+def test_a_reissue_under_the_name_already_printed_is_refused_beside_the_name(client, make_user, make_certificate):
+    cert = make_certificate(make_user("candidate", full_name="Nguyễn Thị Hồng"))
+    token = sign_in(client, make_user("admin"))
+    for confirmed in ({}, {"confirmed": "1"}):
+        refused = client.post(f"/quan-ly/chung-nhan/{cert.public_id}/cap-lai", data={
+            "csrf_token": token, "holder_name": " Nguyễn  Thị Hồng ", "reason": "Sửa họ tên", **confirmed})
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "Xác nhận cấp lại" not in page
+        assert re.search(r'id="reissue-holder_name-error"><li>[^<]*trùng với họ tên trên giấy chứng nhận', page)
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+    assert reloaded(cert).status == "valid" and audit_count("certificate.reissue") == 0
 
 
 def test_hostile_names_and_reasons_are_escaped_everywhere_they_are_shown(client, make_user, make_certificate,

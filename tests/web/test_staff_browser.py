@@ -33,7 +33,7 @@ def test_admin_finds_and_revokes_a_certificate(served, browser, make_user, make_
         page.click("button:has-text('Tìm')")
     page.click(f"text={cert.serial}")
     page.wait_for_url(f"**/quan-ly/chung-nhan/{cert.public_id}")
-    assert "Đang có hiệu lực" in page.inner_text("main")
+    assert "Còn hiệu lực" in page.inner_text("main")
     page.fill("#revoke-reason", "Kết quả bị hủy do thi hộ")
     with page.expect_navigation():
         page.click("button:has-text('Thu hồi…')")

@@ -4,7 +4,9 @@ ZIP of the valid ones; the operations refuse anyone else's people, and then noth
 import io
 import re
 import zipfile
+from datetime import datetime, time, timedelta
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -151,3 +153,67 @@ def test_the_candidate_cannot_download_through_the_staff_page(client, people, ma
     sign_in(client, people["hoa"])
     assert client.get(f"/quan-ly/chung-nhan/{cert.public_id}/tep-pdf").status_code == 403
     assert re.match(rb"%PDF-", client.get(f"/chung-nhan/{cert.public_id}.pdf").data)  # their own page serves it
+
+
+def test_every_page_shows_a_certificate_under_a_compromised_key_as_invalid(app, client, people, make_certificate,
+                                                                          make_user):
+    hoa, rendered = make_certificate(people["hoa"]), make_certificate(make_user("candidate", unit_code="BTR-BATRI"))
+    issuing.render(rendered)  # its PDF was made while the key was trusted
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["keys", "compromise", hoa.token_kid, "--reason", "Lộ khóa"])
+    assert result.exit_code == 0, result.output
+
+    sign_in(client, people["hoa"])
+    home = client.get("/thi-sinh").get_data(as_text=True)
+    assert 'data-standing="invalid">Không hợp lệ (khóa ký đã bị lộ)' in home
+    assert "Còn hiệu lực" not in home and "Tải PDF" not in home
+    refused = client.get(f"/chung-nhan/{hoa.public_id}.pdf")
+    assert refused.status_code == 409 and "khóa đã bị lộ" in refused.get_data(as_text=True)
+
+    manager = app.test_client()
+    sign_in(manager, people["manager"])
+    page = manager.get("/quan-ly/don-vi/BTR-BATRI/chung-nhan").get_data(as_text=True)
+    assert "0 giấy chứng nhận đang có hiệu lực" in page and "Tải tất cả" not in page
+    assert page.count('data-standing="invalid"') == 2 and "Còn hiệu lực" not in page
+    assert f"/quan-ly/chung-nhan/{rendered.public_id}/tep-pdf" in page  # its stored PDF, as it was
+    assert f"/quan-ly/chung-nhan/{hoa.public_id}/tep-pdf" not in page  # no link to a refusal
+    with zipfile.ZipFile(io.BytesIO(manager.get("/quan-ly/don-vi/BTR-BATRI/chung-nhan.zip").data)) as archive:
+        assert archive.namelist() == []
+    assert manager.get(f"/quan-ly/chung-nhan/{rendered.public_id}/tep-pdf").data == rendered.pdf  # as it was
+    assert manager.get(f"/quan-ly/chung-nhan/{hoa.public_id}/tep-pdf").status_code == 409
+    db.session.expire_all()
+    assert db.session.get(type(hoa), hoa.id).pdf_sha256 is None
+
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+    detail = admin.get(f"/quan-ly/chung-nhan/{hoa.public_id}").get_data(as_text=True)
+    assert 'data-standing="invalid"' in detail and ">HỢP LỆ<" not in detail
+    assert "người xác minh hôm nay thấy: <strong class=\"status status-invalid\">KHÔNG HỢP LỆ" in detail
+    assert 'id="cap-lai"' in detail  # the remedy: a reissue, under the new key
+    assert "không tạo nữa vì giấy không còn hiệu lực" in detail and "Tải tệp PDF" not in detail
+    listing = admin.get("/quan-ly/chung-nhan", query_string={"status": "invalid"}).get_data(as_text=True)
+    assert hoa.serial in listing and rendered.serial in listing
+    assert "(còn hiệu lực 0)" in admin.get("/quan-ly/khoa").get_data(as_text=True)
+
+
+def test_unit_pages_count_and_export_an_expired_certificate_as_expired(app, client, people, make_certificate,
+                                                                      clock_at):
+    cert = make_certificate(people["hoa"])
+    sign_in(client, people["manager"])
+
+    def status_cell(sheet):
+        header = [cell.value for cell in sheet[2]]
+        return sheet.cell(row=3, column=header.index("Tình trạng chứng nhận") + 1).value
+
+    def export():
+        return openpyxl.load_workbook(io.BytesIO(client.get("/quan-ly/don-vi/BTR-BATRI/ket-qua.xlsx").data)).active
+
+    assert status_cell(export()) == "Còn hiệu lực"
+    assert ">Còn hiệu lực<" in client.get("/quan-ly/don-vi?unit=BTR-BATRI").get_data(as_text=True)
+    clock_at(datetime.combine(cert.expires_on + timedelta(days=1), time(12, 0)))
+    sign_in(client, people["manager"])  # years later: a new sign-in
+    page = client.get("/quan-ly/don-vi/BTR-BATRI/chung-nhan").get_data(as_text=True)
+    assert "0 giấy chứng nhận đang có hiệu lực" in page and 'data-standing="expired">Hết hiệu lực' in page
+    assert status_cell(export()) == "Hết hiệu lực"
+    results = client.get("/quan-ly/don-vi?unit=BTR-BATRI").get_data(as_text=True)
+    assert ">Hết hiệu lực<" in results and ">expired<" not in results and ">valid<" not in results
