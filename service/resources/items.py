@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from question_bank.formats import FORMATS, format_of_file
 
@@ -20,6 +19,7 @@ from ..schemas.items import (
     TransitionSchema,
 )
 from ..uploads import uploaded_file
+from . import Blueprint
 
 blp = Blueprint("items", __name__, description="Ngân hàng câu hỏi")
 

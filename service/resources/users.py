@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from question_bank.formats.tabular import csv_rows, xlsx_rows
 
@@ -10,6 +9,7 @@ from ..extensions import db
 from ..schemas.base import page_of, page_schema
 from ..schemas.people import AccountImportForm, AccountImportReportSchema, UserArgs, UserSchema
 from ..uploads import uploaded_file
+from . import Blueprint
 
 blp = Blueprint("users", __name__, description="Tài khoản")
 

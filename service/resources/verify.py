@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import clock, verification
@@ -8,6 +7,7 @@ from ..models import TokenKey
 from ..ratelimit import limited
 from ..schemas.certificates import PublicKeysSchema, VerificationSchema
 from ..uploads import uploaded_file
+from . import Blueprint
 
 blp = Blueprint("verify", __name__, description="Xác minh chứng nhận (công khai, không cần đăng nhập)")
 

@@ -26,6 +26,7 @@ FIELD_MESSAGES = {
     "invalid_awareness": "Thời gian không hợp lệ.",
     "format": "Thời gian không hợp lệ.",
     "type": "Phải là một đối tượng.",
+    "unknown": "Phải là một trong: {choices}.",
 }
 INVALID = {  # the "invalid" message by kind of field, most specific first
     fields.Boolean: "Phải là true hoặc false.",
@@ -76,8 +77,8 @@ def vietnamese(field: fields.Field) -> None:
         if key == "invalid":
             field.error_messages[key] = next((text for kind, text in INVALID.items() if isinstance(field, kind)),
                                              FIELD_MESSAGES["validator_failed"])
-        elif key in FIELD_MESSAGES:
-            field.error_messages[key] = FIELD_MESSAGES[key]
+        else:  # a message with no Vietnamese text of its own (an IP, a UUID) gets the general one
+            field.error_messages[key] = FIELD_MESSAGES.get(key, FIELD_MESSAGES["validator_failed"])
     for inner in (getattr(field, "inner", None), getattr(field, "key_field", None),
                   getattr(field, "value_field", None)):
         if isinstance(inner, fields.Field):
