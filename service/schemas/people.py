@@ -2,6 +2,7 @@
 
 from marshmallow import EXCLUDE, fields
 
+from ..models.org import ROLES
 from .base import Length, NaiveUtcDateTime, OneOf, PageArgs, Range, Schema, Timestamp
 
 
@@ -43,7 +44,7 @@ class UserArgs(PageArgs):
     class Meta:
         unknown = EXCLUDE
 
-    role = fields.String()
+    role = fields.String(validate=OneOf(ROLES))
     unit = fields.String()
     q = fields.String(validate=Length(max=200), metadata={"description": "chữ có trong tên đăng nhập hoặc họ tên"})
 
