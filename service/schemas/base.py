@@ -10,8 +10,10 @@ from typing import ClassVar
 
 import marshmallow as ma
 from flask import Response, jsonify
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 REQUIRED = "Bắt buộc."
 
@@ -107,6 +109,19 @@ class Number(fields.Number):
     num_type = float
 
     def _format_num(self, value):
+        return value
+
+
+class File(Upload):
+    """A file sent in a multipart form (location "multipart"), shown as binary in the OpenAPI document."""
+
+    def __init__(self, *, missing_message: str = "Cần gửi tệp.", **kwargs):
+        super().__init__(required=True, error_messages={
+            "required": missing_message, "invalid": "Phải là một tệp gửi theo multipart/form-data."}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage) or not value.filename:
+            raise self.make_error("invalid")
         return value
 
 

@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, fields
 
 from ..models.org import ROLES
-from .base import Length, NaiveUtcDateTime, OneOf, PageArgs, Range, Schema, Timestamp
+from .base import File, Length, NaiveUtcDateTime, OneOf, PageArgs, Range, Schema, Timestamp
 
 
 class UnitSchema(Schema):
@@ -63,6 +63,7 @@ class AccountImportForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    file = File(metadata={"description": "danh sách tài khoản: XLSX hoặc CSV"})
     import_valid = fields.Boolean(load_default=False)
 
 

@@ -66,6 +66,16 @@ def test_every_operation_documents_its_success_body(client):
                         assert body["schema"] == {"type": "string", "format": "binary"}, (method, path)
 
 
+@pytest.mark.parametrize("path", ["/api/v1/items/import", "/api/v1/users/import", "/api/v1/verify/pdf"])
+def test_uploads_are_documented_as_the_multipart_forms_they_are(client, path):
+    doc = openapi(client)
+    body = doc["paths"][path]["post"]["requestBody"]
+    assert list(body["content"]) == ["multipart/form-data"]
+    form = resolve(doc, body["content"]["multipart/form-data"]["schema"])
+    assert form["properties"]["file"] == {**form["properties"]["file"], "type": "string", "format": "binary"}
+    assert "file" in form["required"]
+
+
 def conforms(doc, schema, body, where="body"):
     """Check that `body` is what the documented `schema` describes: every key a documented property, every value
     of the documented type. Returns the problems found."""
