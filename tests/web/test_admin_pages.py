@@ -50,6 +50,7 @@ def test_admin_finds_a_certificate_by_serial_holder_or_username(client, make_use
     assert client.get("/quan-ly/chung-nhan?page=0").status_code == 400
     detail = client.get(f"/quan-ly/chung-nhan/{first.public_id}").get_data(as_text=True)
     assert "Lê Thị Thanh Hương" in detail and "Đang có hiệu lực" in detail and "HỢP LỆ" in detail
+    assert "Kết quả</dt><dd>10/10 (100%)" in detail  # numbers as the certificate writes them
     assert "Cấp chứng nhận" in detail  # its history starts with the issue
     assert client.get("/quan-ly/chung-nhan/khong-co").status_code == 404
 
