@@ -120,8 +120,10 @@ class File(Upload):
             "required": missing_message, "invalid": "Phải là một tệp gửi theo multipart/form-data."}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, FileStorage) or not value.filename:
+        if not isinstance(value, FileStorage):
             raise self.make_error("invalid")
+        if not value.filename:  # the form's file field left empty
+            raise self.make_error("required")
         return value
 
 

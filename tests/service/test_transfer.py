@@ -126,6 +126,9 @@ def test_an_import_without_a_file_is_refused_in_vietnamese(client, bank, make_us
         response = client.post("/api/v1/items/import", headers=headers, data=data, content_type="multipart/form-data")
         assert response.status_code == 422
         assert response.get_json()["errors"] == {"file": [message]}
+    empty = client.post("/api/v1/items/import", headers=headers, content_type="multipart/form-data",
+                        data={"format": "csv", "file": (io.BytesIO(b""), "")})
+    assert empty.status_code == 422 and empty.get_json()["errors"] == {"file": ["Cần gửi tệp."]}
     assert item_count() == before
 
 
