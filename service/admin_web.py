@@ -16,6 +16,7 @@ from certificates.lifecycle import STANDING_NAMES
 from certificates.vietnam_time import vn_time
 
 from . import accounts, audit, clock, issuing, keystore
+from .author_web import STATUS_LABELS as ITEM_STATUS_LABELS
 from .errors import ApiError
 from .extensions import db
 from .models import ROLES, AuditEntry, Certificate, TokenKey, User
@@ -57,7 +58,15 @@ ACTION_LABELS = {
     "db.grant_runtime": "Cấp quyền vai trò CSDL",
     "standard_setting.create": "Mở đợt xác định điểm chuẩn", "standard_setting.rate": "Đánh giá điểm chuẩn",
     "standard_setting.round": "Mở vòng đánh giá mới", "standard_setting.derive": "Xác định điểm chuẩn",
-    "standard_setting.cancel": "Hủy đợt xác định điểm chuẩn",
+    "standard_setting.cancel": "Hủy đợt xác định điểm chuẩn", "bank.calibrate": "Hiệu chuẩn câu hỏi",
+    "user.activate": "Mở lại tài khoản", "user.deactivate": "Khóa tài khoản",
+}
+TARGET_LABELS = {  # what an entry is about, in the words the other pages use for it
+    "attempt": "Bài thi", "exam_session": "Kỳ sát hạch", "certificate": "Giấy chứng nhận",
+    "certificates": "Giấy chứng nhận (ký hàng loạt)", "item": "Câu hỏi", "user": "Tài khoản",
+    "users": "Tài khoản (nhập từ tệp)", "token_key": "Khóa ký", "backup": "Bản sao lưu",
+    "database_role": "Vai trò cơ sở dữ liệu", "calibration_run": "Lần hiệu chuẩn",
+    "standard_setting": "Đợt xác định điểm chuẩn", "bank": "Ngân hàng câu hỏi", "unit": "Đơn vị",
 }
 DETAIL_LABELS = {
     "reason": "Lý do", "serial": "Số hiệu", "serials": "Số hiệu", "new_serial": "Số hiệu mới", "new": "Chứng nhận mới",
@@ -69,7 +78,12 @@ DETAIL_LABELS = {
     "pass_percent": "Ngưỡng đạt", "previous_pass_percent": "Ngưỡng đạt trước", "previous_version": "Phiên bản trước",
     "cut_percent": "Điểm chuẩn", "spread": "Độ lệch chuẩn", "standard_error": "Sai số chuẩn",
     "rounds": "Điểm chuẩn sau mỗi vòng", "rater_cuts": "Điểm chuẩn từng thành viên",
+    "code": "Mã", "versions": "Các phiên bản", "deadline": "Hạn nộp bài", "updated": "Đã cập nhật",
+    "skipped": "Bỏ qua", "counts": "Số dòng từng bảng", "created_at": "Lúc sao lưu", "tables": "Số bảng",
+    "model": "Mô hình", "persons": "Số bài thi", "responses": "Số câu trả lời", "iterations": "Số vòng lặp",
+    "converged": "Hội tụ", "min_responses": "Số câu trả lời tối thiểu",
 }
+STATUS_LABELS = {"item": ITEM_STATUS_LABELS, "token_key": KEY_STATUSES}  # a detail's status, by the entry's target
 ORIGIN = ("via", "os_user", "host")  # where an entry without an actor came from: shown as its actor
 DETAIL_LENGTH = 300  # a long list (the serials of a ZIP) is cut on the page; the API gives it whole
 
@@ -217,10 +231,8 @@ def reissue(user, public_id):
 def accounts_list(user):
     """GET /api/v1/users as a page: by role, unit and text in the username or name."""
     given = {name: value.strip() for name, value in request.args.items() if value.strip()}
-    if given.get("role", ROLES[0]) not in ROLES:
-        abort(400)
     try:
-        args = UserArgs().load({**given, "per_page": PER_PAGE})
+        args = UserArgs().load({**given, "per_page": PER_PAGE})  # an unknown role too
     except ValidationError:
         abort(400)
     found = page_of(accounts.listing(user, args).options(selectinload(User.unit)), args, db.session)
@@ -360,10 +372,29 @@ def details(entry: AuditEntry) -> list[tuple[str, str]]:
     for name, value in (entry.details or {}).items():
         if name in ORIGIN:
             continue
-        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        text = detail_text(entry, name, value)
         shown.append((DETAIL_LABELS.get(name, name), text if len(text) <= DETAIL_LENGTH
                        else text[:DETAIL_LENGTH] + "…"))
     return shown
+
+
+def detail_text(entry: AuditEntry, name: str, value) -> str:
+    """One detail's value as people read it: roles and statuses by their Vietnamese names, a yes or no, a stored
+    time in Vietnam time; other values as they were recorded."""
+    if name == "role":
+        return ROLE_LABELS.get(value, str(value))
+    if name == "status":
+        return STATUS_LABELS.get(entry.target_type, {}).get(value, str(value))
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if name == "deadline" and isinstance(value, str):
+        try:
+            return vn_time(datetime.fromisoformat(value), "%d/%m/%Y %H:%M:%S")
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {item}" for key, item in value.items())
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def actor_of(entry: AuditEntry) -> str:
@@ -386,5 +417,5 @@ def audit_log(user):
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     target_types = db.session.scalars(select(AuditEntry.target_type).distinct().order_by(AuditEntry.target_type)).all()
     return render_template("admin/audit.html", found=found, form=form, errors=errors, actions=actions,
-                           target_types=target_types, details=details, actor_of=actor_of,
+                           target_types=target_types, target_labels=TARGET_LABELS, details=details, actor_of=actor_of,
                            filters={name: value for name, value in form.items() if value}), 422 if errors else 200

@@ -12,6 +12,7 @@ from . import audit, unit_of_work
 from .calibration import CHECK_FORMS
 from .extensions import db
 from .models import ROLES
+from .vietnamese_cli import Command, Date, Group
 
 
 def register_commands(app: Flask) -> None:
@@ -30,7 +31,7 @@ def register_commands(app: Flask) -> None:
     db_group.add_command(grant_runtime)
 
 
-@click.group(help="Sao lưu và phục hồi CSDL cùng thư mục khóa.")
+@click.group(cls=Group, help="Sao lưu và phục hồi CSDL cùng thư mục khóa.")
 def backup():
     pass
 
@@ -39,7 +40,7 @@ def backup():
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
 @unit_of_work.command
 def backup_create(archive):
-    """Write the database and KEYS_DIR to ARCHIVE (a .tar.gz readable by its owner only)."""
+    """Ghi CSDL và thư mục khóa (KEYS_DIR) vào tệp ARCHIVE (.tar.gz, chỉ người sở hữu đọc được)."""
     from . import backup as backups
 
     try:
@@ -55,7 +56,7 @@ def backup_create(archive):
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @unit_of_work.command
 def backup_restore(archive):
-    """Restore ARCHIVE into an empty database and an empty KEYS_DIR, and check the row counts."""
+    """Phục hồi tệp ARCHIVE vào một CSDL trống và một thư mục khóa (KEYS_DIR) trống, rồi đối chiếu số dòng."""
     from . import backup as backups
 
     try:
@@ -67,12 +68,12 @@ def backup_restore(archive):
                "số dòng khớp với bản sao lưu.")
 
 
-@click.command("grant-runtime")
+@click.command("grant-runtime", cls=Command)
 @click.argument("role")
 @unit_of_work.command
 def grant_runtime(role):
-    """Grant the runtime database ROLE what the service needs and no more (PostgreSQL; run as the owner
-    after every `db upgrade`)."""
+    """Cấp cho vai trò CSDL ROLE mà dịch vụ dùng khi chạy đúng những quyền nó cần, không hơn (PostgreSQL;
+    chạy bằng tài khoản sở hữu CSDL sau mỗi lần `db upgrade`)."""
     from .dbroles import RoleError
     from .dbroles import grant_runtime as grant
 
@@ -84,22 +85,22 @@ def grant_runtime(role):
     click.echo(f"Đã cấp quyền cho {role} trên {len(tables)} bảng (nhật ký quản trị: chỉ đọc và thêm).")
 
 
-@click.group(help="Quản lý tài khoản.")
+@click.group(cls=Group, help="Quản lý tài khoản.")
 def users():
     pass
 
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--unit", "unit_code", help="Mã đơn vị.")
-@click.option("--full-name", default=None, help="Họ và tên (mặc định: tên đăng nhập).")
-@click.option("--birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-@click.option("--audience", "audience_code", default=None, help="Mã đối tượng (ví dụ cong_chuc).")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="Vai trò của tài khoản.")
+@click.option("--unit", "unit_code", metavar="MÃ", help="Mã đơn vị.")
+@click.option("--full-name", default=None, metavar="HỌ_TÊN", help="Họ và tên (mặc định: tên đăng nhập).")
+@click.option("--birth-date", type=Date(), default=None, help="Ngày sinh, dạng YYYY-MM-DD (bắt buộc với thí sinh).")
+@click.option("--audience", "audience_code", default=None, metavar="MÃ", help="Mã đối tượng (ví dụ cong_chuc).")
 @click.option("--password-stdin", is_flag=True, required=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
 @unit_of_work.command
 def create_user(username, role, unit_code, full_name, birth_date, audience_code, password_stdin):
-    """Create an account; the password is read from standard input, never from the command line."""
+    """Tạo tài khoản USERNAME; mật khẩu đọc từ đầu vào chuẩn (stdin), không bao giờ từ dòng lệnh."""
     from .accounts import AccountError, create_account
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -110,7 +111,7 @@ def create_user(username, role, unit_code, full_name, birth_date, audience_code,
             role=role,
             unit_code=unit_code,
             full_name=full_name or username,
-            birth_date=birth_date.date() if birth_date else None,
+            birth_date=birth_date,
             audience_code=audience_code,
         )
     except AccountError as exc:
@@ -123,7 +124,7 @@ def create_user(username, role, unit_code, full_name, birth_date, audience_code,
 @click.argument("username")
 @unit_of_work.command
 def deactivate_user(username):
-    """Deactivate an account: it can no longer sign in, and every session and token it holds ends now."""
+    """Khóa tài khoản USERNAME: không đăng nhập được nữa, mọi phiên và mã truy cập của nó hết hiệu lực ngay."""
     _set_active(username, False)
 
 
@@ -131,7 +132,7 @@ def deactivate_user(username):
 @click.argument("username")
 @unit_of_work.command
 def activate_user(username):
-    """Reactivate an account (it signs in again with its password)."""
+    """Mở lại tài khoản USERNAME (đăng nhập lại được bằng mật khẩu cũ)."""
     _set_active(username, True)
 
 
@@ -151,7 +152,7 @@ def _set_active(username: str, active: bool) -> None:
 
 
 
-@click.group(help="Tiêu chí và ngân hàng câu hỏi.")
+@click.group(cls=Group, help="Tiêu chí và ngân hàng câu hỏi.")
 def bank():
     pass
 
@@ -159,11 +160,13 @@ def bank():
 @bank.command("load")
 @unit_of_work.command
 def bank_load():
-    """Load the shipped criteria, blueprints and starter bank from question_bank/content (idempotent).
+    """Nạp khung năng lực, cấu trúc đề và ngân hàng câu hỏi có sẵn trong question_bank/content (chạy lại
+    nhiều lần vẫn vậy).
 
-    Every blueprint is checked whole first (scoring.validate_blueprint, through criteria.read_blueprints); then
-    each blueprint version this load adds passes the decision-consistency gate (see `blueprints check`), with
-    calibration.GATE_FORMS pairs of forms. Any refusal loads nothing."""
+    Mọi cấu trúc đề được kiểm tra trọn vẹn trước; mỗi phiên bản cấu trúc đề mới phải đạt mức nhất quán của
+    quyết định đạt/không đạt (xem `blueprints check`). Có một lỗi là không nạp gì."""
+    # The checks: scoring.validate_blueprint through criteria.read_blueprints, then the decision-consistency gate
+    # with calibration.GATE_FORMS pairs of forms.
     from question_bank import criteria
 
     from .bank import load_blueprints, load_framework, retire_loaded_item, upsert_loaded_item, validate_item_data
@@ -218,14 +221,15 @@ def _consistency_gate(blueprints, refuse_what: str) -> list[str]:
 
 
 @bank.command("calibrate")
-@click.option("--blueprint", "blueprint_code", default=None,
+@click.option("--blueprint", "blueprint_code", default=None, metavar="MÃ",
               help="Chỉ dùng bài thi của cấu trúc đề này (mọi phiên bản); mặc định: mọi bài thi đã nộp.")
-@click.option("--min-responses", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--min-responses", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Chỉ hiệu chuẩn phiên bản câu hỏi có ít nhất N câu trả lời.")
 @unit_of_work.command
 def bank_calibrate(blueprint_code, min_responses):
-    """Estimate each item version's 2PL parameters from submitted attempts (question_bank.irt.calibrate) and
-    store them; the service uses those resting on CALIBRATION_MIN_RESPONSES responses or more."""
+    """Ước lượng tham số 2PL của từng phiên bản câu hỏi từ các bài thi đã nộp và lưu lại; khi tạo đề, dịch vụ
+    chỉ dùng tham số có từ CALIBRATION_MIN_RESPONSES câu trả lời trở lên."""
+    # The estimate: question_bank.irt.calibrate.
     from flask import current_app
     from sqlalchemy import select
 
@@ -248,7 +252,7 @@ def bank_calibrate(blueprint_code, min_responses):
                f"{usable} phiên bản có từ {threshold} câu trả lời trở lên, được dùng khi tạo đề.")
 
 
-@click.group(help="Cấu trúc đề.")
+@click.group(cls=Group, help="Cấu trúc đề.")
 def blueprints():
     pass
 
@@ -256,11 +260,13 @@ def blueprints():
 @blueprints.command("check")
 @click.argument("codes", nargs=-1)
 @click.option("--forms", type=click.IntRange(min=2, max=2000), default=CHECK_FORMS, show_default=True,
+              metavar="N",
               help="Số cặp đề mô phỏng cho mỗi cấu trúc đề.")
 @unit_of_work.command
 def blueprints_check(codes, forms):
-    """Decision quality of the current blueprints on the active bank (question_bank.decision): exits non-zero
-    when one is below DECISION_CONSISTENCY_MIN on measured parameters."""
+    """Chất lượng quyết định đạt/không đạt của các cấu trúc đề hiện hành (hoặc CODES) trên ngân hàng đang dùng;
+    kết thúc với mã lỗi khi có cấu trúc đề dưới mức DECISION_CONSISTENCY_MIN theo tham số đã đo."""
+    # The measures: question_bank.decision.
     from flask import current_app
     from sqlalchemy import select
 
@@ -294,7 +300,7 @@ def blueprints_check(codes, forms):
         raise click.ClickException(f"Cấu trúc đề dưới mức nhất quán tối thiểu: {', '.join(refused)}.")
 
 
-@click.group(help="Đơn vị.")
+@click.group(cls=Group, help="Đơn vị.")
 def units():
     pass
 
@@ -302,14 +308,14 @@ def units():
 @units.command("load")
 @unit_of_work.command
 def units_load():
-    """Load the unit types and units shipped in service/data/units.yaml (idempotent)."""
+    """Nạp loại đơn vị và cây đơn vị có sẵn trong service/data/units.yaml (chạy lại nhiều lần vẫn vậy)."""
     from .units import load_units
 
     added = load_units()
     click.echo(f"Đã nạp cây đơn vị: thêm {added} đơn vị.")
 
 
-@click.group(help="Bài thi.")
+@click.group(cls=Group, help="Bài thi.")
 def attempts():
     pass
 
@@ -317,7 +323,7 @@ def attempts():
 @attempts.command("close-expired")
 @unit_of_work.command
 def attempts_close_expired():
-    """Close and score every attempt past its deadline (run periodically, e.g. every minute)."""
+    """Đóng và chấm mọi bài thi đã quá giờ (chạy định kỳ, ví dụ mỗi phút)."""
     from . import clock, exams
 
     closed = exams.close_expired(clock.now())
@@ -337,10 +343,11 @@ DEMO_ACCOUNTS = [
 ]
 
 
-@click.command("demo")
+@click.command("demo", cls=Command)
 @unit_of_work.command
 def demo():
-    """A ready-to-try service: units, criteria and bank, keys, one account per role, open sessions."""
+    """Dữ liệu để dùng thử: đơn vị, khung năng lực và ngân hàng câu hỏi, khóa, mỗi vai trò một tài khoản, các kỳ
+    sát hạch đang mở."""
     import secrets
     from datetime import date, timedelta
 
@@ -384,7 +391,7 @@ def demo():
         click.echo("Dữ liệu thử đã có sẵn; mật khẩu đã được in ở lần chạy đầu.")
 
 
-@click.group(help="Khóa ký số.")
+@click.group(cls=Group, help="Khóa ký số.")
 def keys():
     pass
 
@@ -392,7 +399,7 @@ def keys():
 @keys.command("init")
 @unit_of_work.command
 def keys_init():
-    """Create the development CA, the PDF signing certificate and a token key under KEYS_DIR if missing."""
+    """Tạo CA thử nghiệm, chứng thư ký PDF và khóa ký mã QR trong KEYS_DIR nếu chưa có."""
     from sqlalchemy import select
 
     from .keystore import init_keys, keys_dir
@@ -408,7 +415,7 @@ def keys_init():
 @keys.command("rotate")
 @unit_of_work.command
 def keys_rotate():
-    """A new token key becomes active; the old one is retired and keeps verifying what it signed."""
+    """Thay khóa ký mã QR: khóa mới được dùng; khóa cũ thôi ký nhưng vẫn xác minh được những gì nó đã ký."""
     from .keystore import rotate
 
     row = rotate()
@@ -417,10 +424,10 @@ def keys_rotate():
 
 @keys.command("compromise", context_settings={"ignore_unknown_options": True})  # a key id may begin with "-"
 @click.argument("kid")
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, metavar="LÝ_DO", help="Lý do đánh dấu lộ khóa (ghi vào nhật ký).")
 @unit_of_work.command
 def keys_compromise(kid, reason):
-    """Mark a token key compromised: every certificate token it signed becomes invalid."""
+    """Đánh dấu lộ khóa ký mã QR KID: mọi mã QR chứng nhận do nó ký không còn hợp lệ."""
     from .errors import ApiError
     from .keystore import mark_compromised
 
@@ -431,19 +438,19 @@ def keys_compromise(kid, reason):
     click.echo(f"Khóa {kid} đã bị đánh dấu lộ; các mã do nó ký không còn hợp lệ.")
 
 
-@click.group(help="Giấy chứng nhận.")
+@click.group(cls=Group, help="Giấy chứng nhận.")
 def certificates():
     pass
 
 
 @certificates.command("render")
-@click.option("--limit", default=1000, show_default=True)
-@click.option("--shard", default="0/1", show_default=True,
+@click.option("--limit", default=1000, show_default=True, metavar="N", help="Tạo nhiều nhất N tệp PDF.")
+@click.option("--shard", default="0/1", show_default=True, metavar="I/N",
               help="I/N: chỉ xử lý chứng nhận có id chia N dư I, để N tiến trình chạy song song.")
 @unit_of_work.command
 def certificates_render(limit, shard):
-    """Render and sign the PDFs of issued certificates that have none yet (run after a busy session); those no
-    longer valid are skipped and counted."""
+    """Tạo và ký tệp PDF của các giấy chứng nhận đã cấp mà chưa có tệp (chạy sau một kỳ sát hạch đông người);
+    bỏ qua và đếm các giấy không còn hiệu lực."""
     from sqlalchemy import func, select
 
     from . import clock
@@ -467,13 +474,13 @@ def certificates_render(limit, shard):
                "giấy chứng nhận chưa có tệp PDF vì không còn hiệu lực.")
 
 
-@click.command("verify-offline")
+@click.command("verify-offline", cls=Command)
 @click.argument("url_or_token")
-@click.option("--keys", "keys_source", default=None,
+@click.option("--keys", "keys_source", default=None, metavar="TỆP_HOẶC_URL",
               help="Tệp JSON hoặc URL của danh sách khóa công khai (mặc định: PUBLIC_BASE_URL/api/v1/verify/keys).")
 def verify_offline(url_or_token, keys_source):
-    """Verify a QR token with the published public keys only: no database. The server remains the authority
-    on revocation; this proves the token is genuine and shows what it says."""
+    """Xác minh mã QR URL_OR_TOKEN chỉ bằng các khóa công khai đã công bố, không cần CSDL: mã có thật và nói
+    gì. Chứng nhận có bị thu hồi hay không thì vẫn phải hỏi máy chủ."""
     import json
     import urllib.request
     from pathlib import Path

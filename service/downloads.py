@@ -22,8 +22,10 @@ FILE = {"type": "string", "format": "binary"}  # how the OpenAPI document descri
 JSON_OR_XLSX = "JSON, hoặc tệp XLSX với format=xlsx"
 
 
-def attachment(data: bytes, filename: str, mimetype: str = XLSX) -> Response:
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+def attachment(data: bytes, filename: str, media_type: str = XLSX) -> Response:
+    """A download of `data` sent as `media_type` exactly as given (a text format names its charset itself)."""
+    return Response(data, content_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def certificate_pdf(pdf: bytes, serial: str) -> Response:

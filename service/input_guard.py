@@ -51,6 +51,8 @@ def _offending_field() -> str | None:
         return "path"
     for source in (request.args, request.form):
         for name, text in source.items(multi=True):
+            if name is None:  # a multipart part whose name werkzeug could not read: it held a line break
+                return "form"
             if _CONTROL.search(name) or _CONTROL.search(text):
                 return name
     if request.is_json:

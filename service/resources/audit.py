@@ -1,11 +1,11 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import audit
 from ..auth import requires
 from ..extensions import db
 from ..schemas.base import page_of, page_schema
 from ..schemas.people import AuditArgs, AuditEntrySchema
+from . import Blueprint
 
 blp = Blueprint("audit", __name__, description="Nhật ký thao tác quản trị (chỉ ghi thêm)")
 

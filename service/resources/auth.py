@@ -1,11 +1,11 @@
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import accounts, auth
 from ..auth import current_user, requires
 from ..errors import ApiError
 from ..schemas.auth import LoginSchema, PasswordChangedSchema, PasswordSchema, TokenSchema
+from . import Blueprint
 
 blp = Blueprint("auth", __name__, description="Xác thực")
 

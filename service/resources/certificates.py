@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import audit, issuing
@@ -10,6 +9,7 @@ from ..extensions import db
 from ..models import Certificate, ExamSession
 from ..schemas.certificates import CertificateSchema, ReissueSchema, RevokeSchema, SessionCertificatesSchema
 from ..unit_of_work import own_commits
+from . import Blueprint
 
 blp = Blueprint("certificates", __name__, description="Giấy chứng nhận")
 

@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from question_bank.review import attempt_view
@@ -27,6 +26,7 @@ from ..schemas.exams import (
 )
 from ..unit_of_work import own_commits
 from ..units import manages
+from . import Blueprint
 
 blp = Blueprint("exams", __name__, description="Kỳ sát hạch và bài thi")
 

@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -8,6 +7,7 @@ from ..extensions import db
 from ..models import Area, Audience, Blueprint, FrameworkVersion, Level
 from ..schemas.base import page_schema, whole_list
 from ..schemas.framework import BlueprintSchema, BlueprintStatisticsSchema, FrameworkSchema
+from . import Blueprint as ApiBlueprint
 
 blp = ApiBlueprint("framework", __name__, description="Khung năng lực và cấu trúc đề")
 

@@ -1,9 +1,9 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from ..extensions import db
 from ..schemas.health import HealthSchema
+from . import Blueprint
 
 blp = Blueprint("health", __name__, description="Tình trạng dịch vụ")
 

@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from question_bank.formats import FORMATS, format_of_file
 
@@ -19,7 +18,7 @@ from ..schemas.items import (
     ItemWriteSchema,
     TransitionSchema,
 )
-from ..uploads import uploaded_file
+from . import Blueprint
 
 blp = Blueprint("items", __name__, description="Ngân hàng câu hỏi")
 
@@ -87,16 +86,16 @@ class ItemTransition(MethodView):
 @blp.route("/items/import")
 class Import(MethodView):
     @requires("author")
-    @blp.arguments(ImportForm, location="form")
+    @blp.arguments(ImportForm, location="multipart")
     @blp.response(200, ImportReportSchema)
     @blp.alt_response(422, schema=REPORT_OR_ERROR, description=REFUSED_FILE)
     def post(self, form):
-        """Import questions from a file (multipart field `file`; `format` or the file extension says which).
+        """Import questions from a file (field `file`; `format` or the file extension says which).
 
         The report lists created, updated, skipped (with reason) and errors (with row or line and field).
         A file with any error imports nothing unless `import_valid=true`. Imported questions are drafts.
         """
-        upload = uploaded_file()
+        upload = form["file"]
         fmt = form.get("format") or format_of_file(upload.filename)
         if fmt is None:
             raise ApiError(422, "validation_error", "Không nhận ra định dạng tệp; hãy chọn `format`.",

@@ -1,10 +1,10 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import clock, reports
 from ..auth import requires
 from ..downloads import FILE, JSON_OR_XLSX, XLSX, competence_report, progress_report
 from ..schemas.people import CompetenceProfileSchema, ProgressReportSchema, ReportArgs
+from . import Blueprint
 
 blp = Blueprint("reports", __name__, description="Báo cáo: tiến độ so với chỉ tiêu, hồ sơ năng lực")
 

@@ -1,6 +1,5 @@
 from flask import jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import clock
 from .. import standard_settings as studies
@@ -16,6 +15,7 @@ from ..schemas.standard_settings import (
     StudyResultSchema,
     StudySchema,
 )
+from . import Blueprint
 
 blp = Blueprint("standard_settings", __name__, description="Xác định điểm chuẩn (Angoff cải tiến)")
 

@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from .. import issuing, results
@@ -12,6 +11,7 @@ from ..schemas.base import page_schema, whole_list
 from ..schemas.people import ResultArgs, UnitResultSchema, UnitSchema
 from ..unit_of_work import own_commits
 from ..units import manages
+from . import Blueprint
 
 blp = Blueprint("units", __name__, description="Đơn vị và kết quả của đơn vị")
 

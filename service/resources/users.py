@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from question_bank.formats.tabular import csv_rows, xlsx_rows
 
@@ -9,7 +8,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..schemas.base import page_of, page_schema
 from ..schemas.people import AccountImportForm, AccountImportReportSchema, UserArgs, UserSchema
-from ..uploads import uploaded_file
+from . import Blueprint
 
 blp = Blueprint("users", __name__, description="Tài khoản")
 
@@ -27,7 +26,7 @@ class Users(MethodView):
 @blp.route("/users/import")
 class ImportUsers(MethodView):
     @requires("unit_manager")
-    @blp.arguments(AccountImportForm, location="form")
+    @blp.arguments(AccountImportForm, location="multipart")
     @blp.response(201, AccountImportReportSchema)
     @blp.alt_response(422, schema={"oneOf": [{"$ref": "#/components/schemas/AccountImportReport"},
                                              {"$ref": "#/components/schemas/Error"}]},
@@ -36,7 +35,7 @@ class ImportUsers(MethodView):
         """Create accounts from an XLSX or CSV file (columns: Tên đăng nhập, Họ và tên, Ngày sinh, Mã đơn vị,
         Đối tượng, Vai trò). The report gives each new account's password once. A file with any error creates
         nothing unless `import_valid=true`."""
-        upload = uploaded_file()
+        upload = form["file"]
         data = upload.read()
         rows, problem = (xlsx_rows(data) if upload.filename.lower().endswith(".xlsx") else csv_rows(data))
         if problem:

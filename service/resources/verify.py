@@ -1,13 +1,12 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import clock, verification
 from ..extensions import db
 from ..models import TokenKey
 from ..ratelimit import limited
-from ..schemas.certificates import PublicKeysSchema, VerificationSchema
-from ..uploads import uploaded_file
+from ..schemas.certificates import PdfUploadSchema, PublicKeysSchema, VerificationSchema
+from . import Blueprint
 
 blp = Blueprint("verify", __name__, description="Xác minh chứng nhận (công khai, không cần đăng nhập)")
 
@@ -24,11 +23,11 @@ class Keys(MethodView):
 class VerifyPdf(MethodView):
     decorators = [limited("verify", "VERIFY_RATE_LIMIT")]
 
+    @blp.arguments(PdfUploadSchema, location="multipart")
     @blp.response(200, VerificationSchema)
-    def post(self):
-        """Upload a certificate PDF (multipart field `file`): signature, whole-file coverage, issued hash, status."""
-        upload = uploaded_file("Cần gửi tệp PDF trong trường `file`.")
-        return verification.verify_pdf(upload.read(), clock.today())
+    def post(self, form):
+        """Upload a certificate PDF (field `file`): signature, whole-file coverage, issued hash, status."""
+        return verification.verify_pdf(form["file"].read(), clock.today())
 
 
 @blp.route("/verify/<path:token>")

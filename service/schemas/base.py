@@ -10,8 +10,10 @@ from typing import ClassVar
 
 import marshmallow as ma
 from flask import Response, jsonify
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 REQUIRED = "Bắt buộc."
 
@@ -26,6 +28,7 @@ FIELD_MESSAGES = {
     "invalid_awareness": "Thời gian không hợp lệ.",
     "format": "Thời gian không hợp lệ.",
     "type": "Phải là một đối tượng.",
+    "unknown": "Phải là một trong: {choices}.",
 }
 INVALID = {  # the "invalid" message by kind of field, most specific first
     fields.Boolean: "Phải là true hoặc false.",
@@ -76,8 +79,8 @@ def vietnamese(field: fields.Field) -> None:
         if key == "invalid":
             field.error_messages[key] = next((text for kind, text in INVALID.items() if isinstance(field, kind)),
                                              FIELD_MESSAGES["validator_failed"])
-        elif key in FIELD_MESSAGES:
-            field.error_messages[key] = FIELD_MESSAGES[key]
+        else:  # a message with no Vietnamese text of its own (an IP, a UUID) gets the general one
+            field.error_messages[key] = FIELD_MESSAGES.get(key, FIELD_MESSAGES["validator_failed"])
     for inner in (getattr(field, "inner", None), getattr(field, "key_field", None),
                   getattr(field, "value_field", None)):
         if isinstance(inner, fields.Field):
@@ -106,6 +109,21 @@ class Number(fields.Number):
     num_type = float
 
     def _format_num(self, value):
+        return value
+
+
+class File(Upload):
+    """A file sent in a multipart form (location "multipart"), shown as binary in the OpenAPI document."""
+
+    def __init__(self, *, missing_message: str = "Cần gửi tệp.", **kwargs):
+        super().__init__(required=True, error_messages={
+            "required": missing_message, "invalid": "Phải là một tệp gửi theo multipart/form-data."}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        if not value.filename:  # the form's file field left empty
+            raise self.make_error("required")
         return value
 
 

@@ -1,11 +1,11 @@
 """Certificates: the holder's and staff's view, what a verifier is told, the published keys."""
 
-from marshmallow import RAISE, fields
+from marshmallow import EXCLUDE, RAISE, fields
 
 from certificates.lifecycle import INVALID, STANDINGS, STATUSES
 
 from .. import issuing
-from .base import Length, Schema, Timestamp
+from .base import File, Length, Schema, Timestamp
 
 
 class RevokeSchema(Schema):
@@ -69,6 +69,13 @@ class CheckSchema(Schema):
 class RevokedSchema(Schema):
     at = Timestamp(allow_none=True)
     reason = fields.String(allow_none=True)
+
+
+class PdfUploadSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    file = File(missing_message="Cần gửi tệp PDF.", metadata={"description": "tệp PDF của giấy chứng nhận"})
 
 
 class VerificationSchema(Schema):

@@ -8,7 +8,7 @@ from question_bank.item_types import ITEM_TYPES
 
 from ..bank import TRANSITIONS
 from ..models.bank import ITEM_STATUSES
-from .base import Length, OneOf, PageArgs, Range, Schema
+from .base import File, Length, OneOf, PageArgs, Range, Schema
 
 
 class ItemWriteSchema(Schema):
@@ -61,6 +61,7 @@ class ImportForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    file = File(metadata={"description": "tệp câu hỏi: XLSX, CSV, Moodle XML hoặc GIFT"})
     format = fields.String(validate=OneOf(list(FORMATS)))
     import_valid = fields.Boolean(load_default=False)
     # Defaults for files from other systems (Moodle) that carry no competence, level or audience.

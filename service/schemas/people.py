@@ -2,7 +2,8 @@
 
 from marshmallow import EXCLUDE, fields
 
-from .base import Length, NaiveUtcDateTime, OneOf, PageArgs, Range, Schema, Timestamp
+from ..models.org import ROLES
+from .base import File, Length, NaiveUtcDateTime, OneOf, PageArgs, Range, Schema, Timestamp
 
 
 class UnitSchema(Schema):
@@ -44,7 +45,7 @@ class UserArgs(PageArgs):
     class Meta:
         unknown = EXCLUDE
 
-    role = fields.String()
+    role = fields.String(validate=OneOf(ROLES))
     unit = fields.String()
     q = fields.String(validate=Length(max=200), metadata={"description": "chữ có trong tên đăng nhập hoặc họ tên"})
 
@@ -63,6 +64,7 @@ class AccountImportForm(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    file = File(metadata={"description": "danh sách tài khoản: XLSX hoặc CSV"})
     import_valid = fields.Boolean(load_default=False)
 
 

@@ -1,7 +1,10 @@
 """The Flask CLI commands of SPEC §8."""
 
+import click
+import pytest
 from sqlalchemy import func, select
 
+from service import cli
 from service.extensions import db
 from service.models import AuditEntry, Blueprint, ExamSession, Item, ItemVersion, Unit, User
 
@@ -139,3 +142,59 @@ def test_a_key_id_that_begins_with_a_dash_is_taken_as_the_key(app):
     """Key ids are base64url, so one in 32 begins with "-"; the command must not read it as an option."""
     result = run(app, "keys", "compromise", "-Oab_cd12xy", "--reason", "Lộ khóa")
     assert result.exit_code == 1 and "Không có khóa -Oab_cd12xy." in result.output
+
+
+def _commands(group, path=()):
+    """(path, command) for every command of the service under a Click group, groups included."""
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+SERVICE_COMMANDS = sorted(
+    [(path, command) for top in (cli.users, cli.bank, cli.blueprints, cli.units, cli.attempts, cli.keys,
+                                 cli.certificates, cli.backup)
+     for path, command in [((top.name,), top), *_commands(top, (top.name,))]]
+    + [(("demo",), cli.demo), (("verify-offline",), cli.verify_offline), (("db", "grant-runtime"), cli.grant_runtime)],
+    key=lambda pair: pair[0])
+
+
+@pytest.mark.parametrize("path", [path for path, _ in SERVICE_COMMANDS], ids=" ".join)
+def test_every_command_explains_itself_in_vietnamese(app, path):
+    command = dict(SERVICE_COMMANDS)[path]
+    shown = run(app, *path, "--help")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("Cách dùng: ") and f"{' '.join(path)} [TÙY CHỌN]" in shown.output
+    assert "Hiện trợ giúp này rồi thoát." in shown.output
+    for english in ("Usage:", "Options:", "Commands:", "Show this message", "[default", "[required", "OPTIONS"):
+        assert english not in shown.output, english
+    assert command.help and not command.help.isascii(), command.help  # said in Vietnamese, not a code docstring
+    for option in command.params:
+        if isinstance(option, click.Option) and not option.hidden:
+            assert option.help and not option.help.isascii(), (path, option.name)
+
+
+def test_the_command_line_is_refused_in_vietnamese_and_changes_nothing(app, bank):
+    before = db.session.scalar(select(func.count()).select_from(User))
+    cases = [
+        (("users", "create", "x", "--role", "candidate", "--birth-date", "1990-13-45", "--password-stdin"),
+         "Lỗi: Giá trị không hợp lệ cho '--birth-date': «1990-13-45» không phải một ngày có thật viết theo dạng "
+         "YYYY-MM-DD (năm-tháng-ngày)."),
+        (("keys", "compromise", "abc"), "Lỗi: Thiếu tùy chọn '--reason'."),
+        (("users", "create", "x", "--role", "wizard", "--password-stdin"),
+         "Lỗi: Giá trị không hợp lệ cho '--role': phải là một trong: candidate, author, reviewer, proctor, "
+         "unit_manager, admin."),
+        (("bank", "calibrate", "--min-responses", "0"),
+         "Lỗi: Giá trị không hợp lệ cho '--min-responses': phải là số nguyên từ 1."),
+        (("users", "create", "x", "--bogus"), "Lỗi: Không có tùy chọn --bogus."),
+        (("users", "nope"), "Lỗi: Không có lệnh «nope»."),
+    ]
+    for args, message in cases:
+        refused = run(app, *args, input="mat-khau-rat-dai-1\n")
+        assert refused.exit_code == 2, refused.output
+        assert message in refused.output and "--help» để biết cách dùng." in refused.output, refused.output
+        assert "Error" not in refused.output and "Usage" not in refused.output and "Try " not in refused.output
+    own = run(app, "users", "create", "x", "--role", "candidate", "--password-stdin", input="mat-khau-rat-dai-1\n")
+    assert own.exit_code == 1 and own.output.startswith("Lỗi: Thí sinh phải có đối tượng"), own.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == before

@@ -1,6 +1,8 @@
 """Input that used to reach the database and fail there: ids beyond an integer, pages beyond any table,
 control characters (NUL above all). Each gets a clear 404 or 422 (400 on a page) and changes nothing."""
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -83,3 +85,11 @@ def test_a_page_form_with_a_nul_is_a_bad_request(app, client):
     app.config["WTF_CSRF_ENABLED"] = False
     response = client.post("/dang-nhap", data={"username": "a\x00", "password": "x"})
     assert response.status_code == 400 and "<html" in response.get_data(as_text=True)
+
+
+def test_a_multipart_field_name_with_a_line_break_is_refused(client, bank, make_user, auth_headers):
+    before = db.session.scalar(select(func.count()).select_from(Item))
+    data = {"a\rb": "x", "file": (io.BytesIO(b"Loai,Noi dung\n"), "cau-hoi.csv")}
+    response = client.post("/api/v1/items/import", data=data, headers=auth_headers(make_user("author")))
+    assert response.status_code == 422 and "form" in response.get_json()["errors"]
+    assert db.session.scalar(select(func.count()).select_from(Item)) == before

@@ -33,6 +33,7 @@ def test_export_reimports_to_the_same_bank(client, app, bank, database, make_use
     headers = auth_headers(make_user("admin"))
     exported = client.get(f"/api/v1/items/export?format={fmt}", headers=headers)
     assert exported.status_code == 200
+    assert exported.headers["Content-Type"] == FORMATS[fmt].media_type  # e.g. "text/csv; charset=utf-8", once
     original = parse(fmt, exported.data)
     assert not original.issues and len(original.entries) == db.session.scalar(select(func.count()).select_from(Item))
     # Re-importing into the same bank changes nothing.
@@ -115,6 +116,20 @@ def test_uploads_are_size_limited_and_need_a_known_format(client, bank, make_use
     app.config["MAX_CONTENT_LENGTH"] = 10_000
     too_big = upload(client, headers, b"x" * 20_000, "cau-hoi.csv")
     assert too_big.status_code == 413 and too_big.get_json()["code"] == "payload_too_large"
+
+
+def test_an_import_without_a_file_is_refused_in_vietnamese(client, bank, make_user, auth_headers):
+    headers = auth_headers(make_user("author"))
+    before = item_count()
+    not_a_file = "Phải là một tệp gửi theo multipart/form-data."
+    for data, message in (({"format": "csv"}, "Cần gửi tệp."), ({"format": "csv", "file": "chữ"}, not_a_file)):
+        response = client.post("/api/v1/items/import", headers=headers, data=data, content_type="multipart/form-data")
+        assert response.status_code == 422
+        assert response.get_json()["errors"] == {"file": [message]}
+    empty = client.post("/api/v1/items/import", headers=headers, content_type="multipart/form-data",
+                        data={"format": "csv", "file": (io.BytesIO(b""), "")})
+    assert empty.status_code == 422 and empty.get_json()["errors"] == {"file": ["Cần gửi tệp."]}
+    assert item_count() == before
 
 
 def test_not_a_real_xlsx_gets_one_clear_error(client, bank, make_user, auth_headers):

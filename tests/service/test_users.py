@@ -79,3 +79,14 @@ def test_change_password_revokes_old_tokens(client, make_user, auth_headers):
     assert client.get("/api/v1/exam-sessions", headers=old).status_code == 401
     login = client.post("/api/v1/auth/token", json={"username": user.username, "password": "mat-khau-moi-dai"})
     assert login.status_code == 200
+
+
+def test_accounts_are_listed_by_a_known_role_and_an_unknown_role_is_refused(client, make_user, auth_headers):
+    make_user("proctor", username="giamthi1")
+    admin = auth_headers(make_user("admin"))
+    listed = client.get("/api/v1/users", query_string={"role": "proctor"}, headers=admin).get_json()
+    assert [u["username"] for u in listed["items"]] == ["giamthi1"]
+    refused = client.get("/api/v1/users", query_string={"role": "wizard"}, headers=admin)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {
+        "role": ["Phải là một trong: candidate, author, reviewer, proctor, unit_manager, admin."]}

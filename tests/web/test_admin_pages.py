@@ -9,10 +9,13 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from service import audit
+from certificates.vietnam_time import vn_time
+from service import audit, clock, exams
+from service import bank as bank_ops
 from service.extensions import db
 from service.models import AuditEntry, Certificate, TokenKey
 from service.models.org import ROLES
+from tests.service.test_items import NEW_ITEM
 from tests.web.pages import csrf_of, sign_in
 
 HOSTILE = '<script>alert("x")</script> & "><img src=x onerror=alert(1)>'
@@ -47,6 +50,7 @@ def test_admin_finds_a_certificate_by_serial_holder_or_username(client, make_use
     assert client.get("/quan-ly/chung-nhan?page=0").status_code == 400
     detail = client.get(f"/quan-ly/chung-nhan/{first.public_id}").get_data(as_text=True)
     assert "Lê Thị Thanh Hương" in detail and "Còn hiệu lực" in detail and "HỢP LỆ" in detail
+    assert "Kết quả</dt><dd>10/10 (100%)" in detail  # numbers as the certificate writes them
     assert "Cấp chứng nhận" in detail  # its history starts with the issue
     assert client.get("/quan-ly/chung-nhan/khong-co").status_code == 404
 
@@ -268,6 +272,32 @@ def test_audit_log_filters_by_action_actor_target_and_vietnam_dates(client, make
         as_text=True)
     shown = (entry.at + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M:%S")
     assert shown in everything  # Vietnam time
+
+
+def test_audit_log_names_targets_roles_statuses_and_details_in_vietnamese(app, client, bank, make_user,
+                                                                          make_session):
+    admin = make_user("admin")
+    candidate = make_user("candidate")
+    attempt, _ = exams.start_or_resume(make_session([candidate]), candidate, clock.now())
+    exams.add_time(attempt, 10, "Mất điện", admin, clock.now())
+    bank_ops.create_item({**NEW_ITEM, "code": "KT-AUDIT-1"}, make_user("author"), status="draft")
+    db.session.commit()
+    created = app.test_cli_runner().invoke(args=["users", "create", "nguoimoi", "--role", "author",
+                                                 "--password-stdin"], input="mat-khau-rat-dai-1\n")
+    assert created.exit_code == 0, created.output
+    sign_in(client, admin)
+    page = client.get("/quan-ly/nhat-ky").get_data(as_text=True)
+    filter_options = re.search(r'<select name="target_type">(.*?)</select>', page, re.S)[1]
+    for code, label in (("attempt", "Bài thi"), ("exam_session", "Kỳ sát hạch"), ("item", "Câu hỏi"),
+                        ("user", "Tài khoản")):
+        assert f'<option value="{code}">{label}</option>' in filter_options  # the submitted value stays the code
+    rows = re.search(r"<tbody>(.*)</tbody>", page, re.S)[1]
+    assert f"Bài thi <code>{attempt.id}</code>" in rows and "Kỳ sát hạch <code>" in rows
+    assert "Câu hỏi <code>" in rows and "Tài khoản <code>" in rows
+    assert "Vai trò: Tác giả câu hỏi" in rows and "Trạng thái: nháp" in rows and "Mã: KT-AUDIT-1" in rows
+    assert "Số phút: 10" in rows and "Hạn nộp bài: " + vn_time(attempt.deadline, "%d/%m/%Y %H:%M:%S") in rows
+    for raw in ("attempt ", "exam_session ", "item ", "user ", ": author", ": draft", "code:", "deadline:"):
+        assert raw not in rows, raw
 
 
 def test_audit_log_is_paginated(client, make_user):

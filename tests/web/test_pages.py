@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from markupsafe import escape
 from sqlalchemy import select
 
+from certificates.pdf import vn_number
 from service.extensions import db
 from service.models import Attempt, AttemptItem, ItemVersion
 from tests.web.pages import csrf_of
@@ -62,7 +63,7 @@ def test_candidate_sits_an_exam_in_the_browser_pages(client, bank, make_user, ma
     assert bad.status_code == 422 and bad.get_json()["message"]
     result = client.post(f"{exam_url}/nop", data={"csrf_token": token}, follow_redirects=True)
     html = result.get_data(as_text=True)
-    assert "10.00/10" in html and "ĐẠT" in html and "Tải giấy chứng nhận" in html
+    assert "10/10 điểm (100%)" in html and "ĐẠT" in html and "Tải giấy chứng nhận" in html
     pdf_link = re.search(r'href="(/chung-nhan/[^"]+\.pdf)"', html).group(1)
     pdf = client.get(pdf_link)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -135,3 +136,26 @@ def test_the_exam_page_follows_the_servers_clock(client, app, bank, make_user, m
     sign_in(staff, make_user("proctor").username)
     assert staff.get(clock).status_code == 403
     assert app.test_client().get(clock).status_code == 302
+
+
+def test_scores_are_written_with_a_decimal_comma(client, bank, make_user, make_session, auth_headers):
+    person = make_user("candidate")
+    session = make_session([person])
+    headers = auth_headers(person)
+    attempt = client.post(f"/api/v1/exam-sessions/{session.id}/attempts", headers=headers).get_json()
+    for entry in attempt["items"][3:]:  # three left unanswered: a score with decimals
+        key = db.session.scalar(select(ItemVersion.key).join(AttemptItem).where(
+            AttemptItem.attempt_id == attempt["id"], AttemptItem.position == entry["position"]))
+        client.put(f"/api/v1/attempts/{attempt['id']}/responses/{entry['position']}", json={"answer": key},
+                   headers=headers)
+    result = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()["result"]
+    score, percent = vn_number(result["score_10"], 2), vn_number(result["percent"], 2)
+    assert "," in score  # the case this test is about (50 items: the percent is a whole number)
+    sign_in(client, person.username)
+    page = client.get(f"/bai-thi/{attempt['id']}/ket-qua").get_data(as_text=True)
+    assert f"{score}/10 điểm ({percent}%)" in page
+    for area in result["areas"]:
+        assert f"<td>{vn_number(area['percent'], 2)}%</td>" in page
+    assert not re.search(r"\d\.\d+(/10|%)", page)
+    home = client.get("/thi-sinh").get_data(as_text=True)
+    assert f"{score}/10" in home and not re.search(r"\d\.\d+/10", home)
