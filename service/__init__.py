@@ -85,9 +85,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(standard)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     app.add_template_filter(_vn_date, "vn_date")
-    app.add_template_filter(_vn_number, "vn_number")
+    app.add_template_filter(_vn_number, "vn_number")  # 8.75 -> 8,75: numbers as on the certificate
     app.add_template_global(vn_time, "vn_time")  # every time a page shows is Viet Nam's
-    app.add_template_filter(vn_number, "vn_number")  # 8.75 -> 8,75: numbers as on the certificate
 
     from .cli import register_commands
 
