@@ -104,6 +104,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_api_error(exc: ApiError):
         if exc.keep:
             unit_of_work.keep()
+        if not wants_json():  # an operation a page called refused: its message on the error page
+            return html_error(exc.status, headers=exc.headers, message=exc.message)
         response = jsonify(error_body(exc.status, exc.code, exc.message, exc.errors))
         response.status_code = exc.status
         for name, value in (exc.headers or {}).items():

@@ -18,7 +18,7 @@ from question_bank.review import REVIEW_LABELS, REVIEW_MODES
 
 from . import audit, bank, calibration, clock, exams, issuing, reports, results, standard_settings, statistics
 from .downloads import attachment, certificate_pdf, certificates_zip, competence_report, progress_report
-from .errors import ApiError, html_error
+from .errors import ApiError
 from .extensions import db
 from .models import Attempt, Audience, Certificate, Enrolment, ExamSession, ItemVersion, Unit, User
 from .models import Blueprint as ExamBlueprint
@@ -383,11 +383,7 @@ def certificate_file(user, public_id):
     cert = db.session.scalar(select(Certificate).where(Certificate.public_id == public_id))
     if cert is None or not issuing.visible_to(cert, user):
         abort(404)
-    try:
-        pdf = issuing.render(cert)
-    except ApiError as exc:  # not valid and never rendered: no new PDF
-        return html_error(exc.status, message=exc.message)
-    return certificate_pdf(pdf, cert.serial)
+    return certificate_pdf(issuing.render(cert), cert.serial)
 
 
 def _report_year() -> int:

@@ -258,8 +258,4 @@ def certificate_pdf(user, public_id):
                                                        Certificate.user_id == user.id))
     if cert is None:
         abort(404)
-    try:
-        pdf = issuing.render(cert)
-    except ApiError as exc:  # not valid and never rendered: no new PDF
-        return html_error(exc.status, message=exc.message)
-    return pdf_download(pdf, cert.serial)
+    return pdf_download(issuing.render(cert), cert.serial)
