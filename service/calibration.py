@@ -217,7 +217,7 @@ CHECK_FORMS = 100
 
 # Pairs of forms the gates simulate for a new blueprint version (`bank load`, a derived pass mark): ~0.1 s each
 # on the shipped bank, so that `bank load` (run by bin/start and by the test suite's template) stays quick;
-# `blueprints check` defaults to 100.
+# `blueprints check` defaults to CHECK_FORMS.
 GATE_FORMS = 30
 
 
@@ -238,7 +238,7 @@ class Check:
         return self.below(minimum) and self.pools.on_measured
 
 
-def check_blueprint(blueprint: Blueprint, forms: int = 100) -> Check:
+def check_blueprint(blueprint: Blueprint, forms: int = CHECK_FORMS) -> Check:
     """``decision.decision_quality`` of the blueprint on its active pools (``forms`` pairs of forms)."""
     pools = blueprint_pools(blueprint)
     short = pools.shortage(blueprint)

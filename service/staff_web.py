@@ -258,7 +258,7 @@ def blueprint_statistics(user, code):
     flagged = set(found["flagged"])
     items = sorted(found["items"], key=lambda item: (item["code"] not in flagged, item["code"]))
     item_links = user.role in current_app.view_functions["author.item_page"].allowed_roles
-    check = calibration.check_blueprint(blueprint, calibration.CHECK_FORMS)  # what `flask blueprints check` prints
+    check = calibration.check_blueprint(blueprint)  # what `flask blueprints check` prints, by default
     minimum = current_app.config["DECISION_CONSISTENCY_MIN"]
     return render_template("staff/blueprint_statistics.html", blueprint=blueprint, found=found, items=items,
                            flagged=flagged, item_links=item_links, check=check, minimum=minimum,
