@@ -108,13 +108,18 @@ class ReportArgs(Schema):
     format = fields.String(load_default="json", validate=OneOf(["json", "xlsx"]))
 
 
-class ProgressCountsSchema(Schema):
-    code = fields.String()
-    name = fields.String()
+class CountsSchema(Schema):
+    """The people counted in a year, by measure (reports.MEASURES)."""
+
     enrolled = fields.Integer()
     sat = fields.Integer()
     passed = fields.Integer()
     certified = fields.Integer()
+
+
+class ProgressCountsSchema(CountsSchema):
+    code = fields.String()
+    name = fields.String()
 
 
 class AudienceProgressSchema(ProgressCountsSchema):
@@ -126,16 +131,12 @@ class UnitTypeProgressSchema(ProgressCountsSchema):
     target_to_2025 = fields.Integer(allow_none=True)
 
 
-class UnitProgressSchema(Schema):
+class UnitProgressSchema(CountsSchema):
     unit = fields.String(allow_none=True, metadata={"description": "mã đơn vị; null: người chưa gán đơn vị"})
     unit_name = fields.String(allow_none=True)
     unit_type = fields.String(allow_none=True, metadata={"description": "mã loại đơn vị (như by_unit_type)"})
     audience = fields.String(allow_none=True)
     audience_name = fields.String(allow_none=True)
-    enrolled = fields.Integer()
-    sat = fields.Integer()
-    passed = fields.Integer()
-    certified = fields.Integer()
 
 
 class ProgressReportSchema(Schema):
